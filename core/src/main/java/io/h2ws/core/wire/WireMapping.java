@@ -1,0 +1,49 @@
+package io.h2ws.core.wire;
+
+import java.nio.ByteBuffer;
+
+import io.h2ws.core.frame.FrameHeader;
+
+/**
+ * How WebSocket frames travel inside a {@link Carrier}: RFC 6455 framing (masked by clients),
+ * or the experimental HTTP/2 message mapping. The session speaks in frames (FIN, RSV, opcode,
+ * payload) and never sees the bytes that encode them.
+ */
+public interface WireMapping {
+
+    /** Receives decoded frames in order; a frame's payload may come in several chunks. */
+    interface FrameSink {
+        /** A frame starts; throw {@link io.h2ws.core.ProtocolViolation} to reject it. */
+        void onHeader(FrameHeader header);
+
+        /** Unmasked payload bytes, valid only during the call. */
+        void onPayload(ByteBuffer chunk);
+
+        /** The frame whose header came last is complete. */
+        void onFrameEnd();
+    }
+
+    /** Incremental decoder: accepts bytes split at any point. */
+    interface Decoder {
+        /** Consumes all of {@code in}, reporting frames to the sink; may modify {@code in} in place. */
+        void decode(ByteBuffer in);
+    }
+
+    /** Turns one frame into the buffers to write, in order. */
+    interface Encoder {
+        /**
+         * @param payload the payload, consumed from position to limit; the caller must not
+         *                modify it until the returned buffers are written
+         */
+        ByteBuffer[] encode(boolean fin, int rsv, int opcode, ByteBuffer payload);
+    }
+
+    /** A short name for logs and traces, e.g. "rfc6455". */
+    String name();
+
+    /** A decoder feeding {@code sink}; one per socket. */
+    Decoder newDecoder(FrameSink sink);
+
+    /** An encoder; one per socket. */
+    Encoder newEncoder();
+}
