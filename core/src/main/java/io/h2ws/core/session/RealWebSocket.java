@@ -1,0 +1,605 @@
+package io.h2ws.core.session;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.h2ws.H2wsSocket;
+import io.h2ws.Transport;
+import io.h2ws.WebSocketOptions;
+import io.h2ws.core.frame.CloseCodes;
+import io.h2ws.core.wire.Carrier;
+import io.h2ws.core.wire.WireMapping;
+
+/**
+ * The one socket implementation behind every transport and both roles: it drives a
+ * {@link WebSocketSession} with a {@link Carrier}, turning {@code request(n)} demand into carrier
+ * reads and sends into an ordered write queue.
+ *
+ * <p>Threads: listener calls are serialised by a work-in-progress counter (never two at once,
+ * never reentrant); sends may come from any thread and are ordered by one lock.
+ */
+public final class RealWebSocket implements H2wsSocket {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RealWebSocket.class);
+    /** A write gathers queued frames up to this size, so small messages share a carrier write. */
+    private static final long MAX_BATCH_BYTES = 64 * 1024;
+
+    private final Carrier carrier;
+    private final WebSocketSession session;
+    private final WebSocket.Listener listener;
+    private final WebSocketOptions options;
+    private final ScheduledExecutorService timers;
+    private final String subprotocol;
+    private final String path;
+    private final String mappingName;
+    private final Object lock = new Object();
+
+    // receive side: touched only inside the drain loop, except the volatile hand-offs
+    private final AtomicInteger wip = new AtomicInteger();
+    private final AtomicLong demand = new AtomicLong();
+    private volatile ByteBuffer inbound;
+    private volatile Runnable inboundRelease;
+    private volatile boolean readPending;
+    private volatile boolean carrierEnded;
+    private volatile Throwable carrierFailure;
+    private boolean endReported;
+    private boolean inputFinished;
+    private Event held;
+    private boolean opened;
+    private volatile boolean terminated;
+
+    // send side: guarded by lock
+    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    private final AtomicInteger flushWip = new AtomicInteger();
+    private long queuedBytes;
+    private boolean writing;
+    private boolean outputDone;
+    private boolean closeQueued;
+    private boolean carrierClosed;
+    private ScheduledFuture<?> closeTimer;
+    private volatile int closeCode = -1;
+
+    private record Pending(WebSocketSession.Output output, CompletableFuture<WebSocket> future) {}
+
+    /**
+     * @param carrier     the transport's channel, after a successful handshake
+     * @param role        client or server
+     * @param mapping     how frames travel in the carrier
+     * @param listener    the application's listener
+     * @param options     limits and timeouts
+     * @param subprotocol the negotiated subprotocol, or "" for none
+     * @param path        the request path, for {@link #path()}
+     * @param allowedRsv  RSV bits the negotiated extensions may set (0 without extensions)
+     * @param timers      runs close and idle timeouts
+     */
+    public RealWebSocket(Carrier carrier, Role role, WireMapping mapping, WebSocket.Listener listener,
+                         WebSocketOptions options, String subprotocol, String path, int allowedRsv,
+                         ScheduledExecutorService timers) {
+        this.carrier = Objects.requireNonNull(carrier, "carrier");
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.options = Objects.requireNonNull(options, "options");
+        this.timers = Objects.requireNonNull(timers, "timers");
+        this.subprotocol = subprotocol == null ? "" : subprotocol;
+        this.path = path;
+        this.mappingName = mapping.name();
+        this.session = new WebSocketSession(role, mapping, new WebSocketSession.Config(
+                options.maxFrameSize(), options.maxMessageSize(), allowedRsv, options.autoPong()));
+    }
+
+    /** Calls {@code onOpen}, then starts reading as the listener demands. Call once. */
+    public RealWebSocket start() {
+        carrier.start(new Carrier.Receiver() {
+            @Override
+            public void onData(ByteBuffer data, Runnable release) {
+                inboundRelease = release;
+                inbound = data;
+                readPending = false;
+                signal();
+            }
+
+            @Override
+            public void onEnd() {
+                carrierEnded = true;
+                readPending = false;
+                signal();
+            }
+
+            @Override
+            public void onFailure(Throwable cause) {
+                carrierFailure = cause;
+                readPending = false;
+                signal();
+                failQueued(cause);
+            }
+        });
+        signal();
+        return this;
+    }
+
+    // ------------------------------------------------------------------ receive loop
+
+    private void signal() {
+        if (wip.getAndIncrement() != 0) {
+            return;
+        }
+        do {
+            try {
+                drain();
+            } catch (Throwable t) {
+                LOG.warn("h2ws socket {}: internal error in the receive loop", path, t);
+                internalFailure(t);
+            }
+        } while (wip.decrementAndGet() != 0);
+    }
+
+    private void drain() {
+        if (!opened) {
+            opened = true;
+            try {
+                listener.onOpen(this);
+            } catch (Throwable t) {
+                listenerFailed(t);
+                return;
+            }
+        }
+        for (;;) {
+            Event ev = held;
+            held = null;
+            if (ev == null) {
+                ev = nextEvent();
+            }
+            if (ev == null) {
+                askForMore();
+                return;
+            }
+            if (terminated) {
+                continue; // the listener had its terminal call; keep draining to see the end of stream
+            }
+            if (needsDemand(ev)) {
+                if (demand.get() == 0) {
+                    held = ev;
+                    return;
+                }
+                demand.decrementAndGet();
+            }
+            deliver(ev);
+        }
+    }
+
+    /** Polls the session, feeding it the chunk that waits and reporting the carrier's end. */
+    private Event nextEvent() {
+        Event ev;
+        synchronized (lock) {
+            ev = session.poll();
+            if (ev == null) {
+                ByteBuffer in = inbound;
+                if (in != null) {
+                    inbound = null;
+                    session.receive(in);
+                    releaseInbound(); // events hold copies: the chunk's credit can go back now
+                    ev = session.poll();
+                }
+            }
+            if (ev == null && !endReported && (carrierEnded || carrierFailure != null)) {
+                endReported = true;
+                inputFinished = true;
+                if (carrierFailure != null) {
+                    session.transportFailed(carrierFailure);
+                } else {
+                    session.inputEnded();
+                }
+                ev = session.poll();
+            }
+            moveInternalOutput();
+        }
+        flush();
+        maybeFinish();
+        return ev;
+    }
+
+    private void releaseInbound() {
+        Runnable r = inboundRelease;
+        inboundRelease = null;
+        if (r != null) {
+            r.run();
+        }
+    }
+
+    private void askForMore() {
+        if (readPending || endReported || inbound != null) {
+            return;
+        }
+        boolean want;
+        synchronized (lock) {
+            // after the peer's Close we still read, to see its end of stream (and drop any bytes)
+            want = !carrierClosed && (demand.get() > 0 || session.isInputDone());
+        }
+        if (want) {
+            readPending = true;
+            carrier.demand();
+        }
+    }
+
+    private static boolean needsDemand(Event ev) {
+        return !(ev instanceof Event.Failed) && !(ev instanceof Event.Abnormal);
+    }
+
+    private void deliver(Event ev) {
+        try {
+            if (ev instanceof Event.Text t) {
+                listener.onText(this, t.text(), t.last());
+            } else if (ev instanceof Event.Binary b) {
+                listener.onBinary(this, b.data(), b.last());
+            } else if (ev instanceof Event.Ping p) {
+                listener.onPing(this, p.data());
+            } else if (ev instanceof Event.Pong p) {
+                listener.onPong(this, p.data());
+            } else if (ev instanceof Event.Close c) {
+                closeCode = c.code();
+                terminated = true;
+                CompletionStage<?> stage = listener.onClose(this, c.code(), c.reason());
+                if (stage == null) {
+                    replyToClose(c.code());
+                } else {
+                    stage.whenComplete((r, e) -> replyToClose(c.code()));
+                }
+            } else if (ev instanceof Event.Failed f) {
+                terminated = true;
+                closeCode = f.violation().closeCode();
+                LOG.debug("h2ws socket {}: failing with {}: {}", path, f.violation().closeCode(), f.violation().getMessage());
+                startCloseTimer();
+                listener.onError(this, f.violation());
+            } else if (ev instanceof Event.Abnormal a) {
+                terminated = true;
+                closeCode = CloseCodes.ABNORMAL;
+                failQueued(new IOException("connection closed abnormally: " + a.reason(), a.cause()));
+                carrier.abort(a.cause() != null ? a.cause() : new IOException(a.reason()));
+                markCarrierClosed();
+                listener.onClose(this, CloseCodes.ABNORMAL, a.reason());
+            }
+        } catch (Throwable t) {
+            listenerFailed(t);
+        }
+    }
+
+    /** Completes the close handshake the peer started, echoing its code (section 5.5.1). */
+    private void replyToClose(int code) {
+        int reply = CloseCodes.isValidOnWire(code) ? code : CloseCodes.NORMAL;
+        sendClose(reply, "");
+    }
+
+    private void listenerFailed(Throwable t) {
+        LOG.warn("h2ws socket {}: listener threw; closing with 1011", path, t);
+        boolean wasTerminated = terminated;
+        terminated = true;
+        try {
+            sendClose(CloseCodes.INTERNAL_ERROR, "listener failed");
+        } catch (RuntimeException ignored) {
+            // output already closed: nothing more to say to the peer
+        }
+        if (!wasTerminated) {
+            try {
+                listener.onError(this, t);
+            } catch (Throwable again) {
+                LOG.warn("h2ws socket {}: onError threw", path, again);
+            }
+        }
+    }
+
+    private void internalFailure(Throwable t) {
+        terminated = true;
+        abortQuietly(t);
+    }
+
+    // ------------------------------------------------------------------ send side
+
+    @Override
+    public CompletableFuture<WebSocket> sendText(CharSequence data, boolean last) {
+        Objects.requireNonNull(data, "data");
+        return send(data.length(), s -> s.text(data, last));
+    }
+
+    @Override
+    public CompletableFuture<WebSocket> sendBinary(ByteBuffer data, boolean last) {
+        Objects.requireNonNull(data, "data");
+        return send(data.remaining(), s -> s.binary(data, last));
+    }
+
+    @Override
+    public CompletableFuture<WebSocket> sendPing(ByteBuffer message) {
+        Objects.requireNonNull(message, "message");
+        return send(0, s -> s.ping(message));
+    }
+
+    @Override
+    public CompletableFuture<WebSocket> sendPong(ByteBuffer message) {
+        Objects.requireNonNull(message, "message");
+        return send(0, s -> s.pong(message));
+    }
+
+    @Override
+    public CompletableFuture<WebSocket> sendClose(int statusCode, String reason) {
+        Objects.requireNonNull(reason, "reason");
+        CompletableFuture<WebSocket> f = send(0, s -> s.close(statusCode, reason));
+        synchronized (lock) {
+            closeQueued = true;
+        }
+        startCloseTimer();
+        return f;
+    }
+
+    private CompletableFuture<WebSocket> send(long estimate, Function<WebSocketSession, WebSocketSession.Output> encode) {
+        CompletableFuture<WebSocket> f = new CompletableFuture<>();
+        synchronized (lock) {
+            if (outputDone || closeQueued) {
+                f.completeExceptionally(new IOException("output closed"));
+                return f;
+            }
+            if (estimate > 0 && queuedBytes + estimate > options.maxQueuedBytes()) {
+                f.completeExceptionally(new IOException("send queue full: " + queuedBytes + " bytes queued, limit "
+                        + options.maxQueuedBytes()));
+                return f;
+            }
+            WebSocketSession.Output out;
+            try {
+                out = encode.apply(session);
+            } catch (IllegalStateException e) {
+                f.completeExceptionally(session.state().canSend() ? e : new IOException("output closed", e));
+                return f;
+            }
+            queuedBytes += out.size();
+            queue.add(new Pending(out, f));
+        }
+        flush();
+        return f;
+    }
+
+    private void moveInternalOutput() {
+        WebSocketSession.Output out;
+        while ((out = session.pollOutput()) != null) {
+            if (out.last()) {
+                // failing the connection: nothing queued behind the Close may go out any more
+                failQueuedLocked(new IOException("connection failed"));
+                closeQueued = true;
+            }
+            queuedBytes += out.size();
+            queue.add(new Pending(out, null));
+        }
+    }
+
+    private void flush() {
+        if (flushWip.getAndIncrement() != 0) {
+            return;
+        }
+        do {
+            flushOnce();
+        } while (flushWip.decrementAndGet() != 0);
+    }
+
+    private void flushOnce() {
+        List<Pending> batch;
+        boolean last = false;
+        List<ByteBuffer> buffers = new ArrayList<>();
+        synchronized (lock) {
+            if (writing || queue.isEmpty() || outputDone) {
+                return;
+            }
+            writing = true;
+            batch = new ArrayList<>();
+            long bytes = 0;
+            while (!queue.isEmpty() && !last && (batch.isEmpty() || bytes + queue.peek().output().size() <= MAX_BATCH_BYTES)) {
+                Pending p = queue.poll();
+                batch.add(p);
+                bytes += p.output().size();
+                for (ByteBuffer b : p.output().buffers()) {
+                    buffers.add(b);
+                }
+                last = p.output().last();
+            }
+        }
+        boolean endsOutput = last;
+        carrier.write(buffers.toArray(new ByteBuffer[0]), endsOutput, failure -> written(batch, endsOutput, failure));
+    }
+
+    private void written(List<Pending> batch, boolean endsOutput, Throwable failure) {
+        synchronized (lock) {
+            writing = false;
+            for (Pending p : batch) {
+                queuedBytes -= p.output().size();
+            }
+            if (endsOutput || failure != null) {
+                outputDone = true;
+            }
+        }
+        for (Pending p : batch) {
+            if (p.future() != null) {
+                if (failure == null) {
+                    p.future().complete(this);
+                } else {
+                    p.future().completeExceptionally(failure);
+                }
+            }
+        }
+        if (failure != null) {
+            LOG.debug("h2ws socket {}: write failed", path, failure);
+            failQueued(failure);
+            return;
+        }
+        if (endsOutput) {
+            maybeFinish();
+            // our half is done; keep reading so the peer's Close and end of stream arrive
+            signal();
+        } else {
+            flush();
+        }
+    }
+
+    private void failQueued(Throwable cause) {
+        synchronized (lock) {
+            failQueuedLocked(cause);
+        }
+    }
+
+    private void failQueuedLocked(Throwable cause) {
+        Pending p;
+        while ((p = queue.poll()) != null) {
+            queuedBytes -= p.output().size();
+            if (p.future() != null) {
+                p.future().completeExceptionally(cause instanceof IOException ? cause : new IOException(cause));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ closing
+
+    /** Closes the carrier once our Close is written and the peer's input has ended. */
+    private void maybeFinish() {
+        boolean close;
+        synchronized (lock) {
+            close = outputDone && inputFinished && !carrierClosed;
+            if (close) {
+                carrierClosed = true;
+                if (closeTimer != null) {
+                    closeTimer.cancel(false);
+                }
+            }
+        }
+        if (close) {
+            carrier.close();
+        }
+    }
+
+    private void markCarrierClosed() {
+        synchronized (lock) {
+            carrierClosed = true;
+            outputDone = true;
+            if (closeTimer != null) {
+                closeTimer.cancel(false);
+            }
+        }
+    }
+
+    private void startCloseTimer() {
+        long nanos = options.closeTimeout().toNanos();
+        synchronized (lock) {
+            if (closeTimer != null || carrierClosed) {
+                return;
+            }
+            closeTimer = timers.schedule(this::closeTimedOut, Math.max(nanos, 1), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void closeTimedOut() {
+        boolean closed;
+        synchronized (lock) {
+            closed = carrierClosed;
+        }
+        if (!closed) {
+            LOG.debug("h2ws socket {}: close handshake timed out after {}", path, options.closeTimeout());
+            carrierFailure = new IOException("close handshake timed out after " + options.closeTimeout());
+            abortQuietly(carrierFailure);
+            signal();
+        }
+    }
+
+    private void abortQuietly(Throwable cause) {
+        synchronized (lock) {
+            if (carrierClosed) {
+                return;
+            }
+            failQueuedLocked(cause);
+        }
+        markCarrierClosed();
+        carrier.abort(cause);
+    }
+
+    @Override
+    public void request(long n) {
+        if (n <= 0) {
+            throw new IllegalArgumentException("request(" + n + "): demand must be positive");
+        }
+        demand.accumulateAndGet(n, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
+        signal();
+    }
+
+    @Override
+    public String getSubprotocol() {
+        return subprotocol;
+    }
+
+    @Override
+    public boolean isOutputClosed() {
+        synchronized (lock) {
+            return closeQueued || outputDone || !session.state().canSend();
+        }
+    }
+
+    @Override
+    public boolean isInputClosed() {
+        synchronized (lock) {
+            return session.isInputDone() || inputFinished;
+        }
+    }
+
+    @Override
+    public void abort() {
+        terminated = true;
+        synchronized (lock) {
+            session.abort();
+        }
+        abortQuietly(new IOException("aborted"));
+    }
+
+    @Override
+    public Transport transport() {
+        return carrier.transport();
+    }
+
+    @Override
+    public boolean isSecure() {
+        return carrier.isSecure();
+    }
+
+    @Override
+    public String wireMapping() {
+        return mappingName;
+    }
+
+    @Override
+    public SocketAddress remoteAddress() {
+        return carrier.remoteAddress();
+    }
+
+    @Override
+    public String path() {
+        return path;
+    }
+
+    @Override
+    public int closeCode() {
+        return closeCode;
+    }
+
+    @Override
+    public String toString() {
+        return "H2wsSocket[" + carrier.transport() + (carrier.isSecure() ? "+tls" : "") + " " + path
+                + " " + session.role() + " " + session.state() + "]";
+    }
+}

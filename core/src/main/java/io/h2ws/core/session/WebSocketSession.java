@@ -1,0 +1,465 @@
+package io.h2ws.core.session;
+
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetEncoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+import io.h2ws.core.ProtocolViolation;
+import io.h2ws.core.frame.CloseCodes;
+import io.h2ws.core.frame.FrameHeader;
+import io.h2ws.core.frame.Opcode;
+import io.h2ws.core.frame.Utf8Decoder;
+import io.h2ws.core.wire.WireMapping;
+
+/**
+ * One WebSocket connection as pure code: bytes in, {@link Event}s out; sends in, bytes out. No
+ * sockets, threads or clocks: a transport feeds {@link #receive}, polls {@link #poll} and
+ * {@link #pollOutput}, and writes what comes back. The receive rules of RFC 6455 sections 5 and 7
+ * live here, once, for every transport and wire mapping.
+ *
+ * <p>Not thread-safe: callers serialise access (the socket layer holds one lock).
+ */
+public final class WebSocketSession {
+
+    /** Buffers to write in order; {@code last} ends our half of the carrier after them. */
+    public record Output(ByteBuffer[] buffers, boolean last, long size) {
+        static Output of(ByteBuffer[] buffers, boolean last) {
+            long n = 0;
+            for (ByteBuffer b : buffers) {
+                n += b.remaining();
+            }
+            return new Output(buffers, last, n);
+        }
+    }
+
+    /** Limits and switches; see {@code WebSocketOptions} for their meaning and defaults. */
+    public record Config(long maxFrameSize, long maxMessageSize, int allowedRsv, boolean autoPong) {}
+
+    private final Role role;
+    private final Config config;
+    private final WireMapping.Decoder decoder;
+    private final WireMapping.Encoder encoder;
+    private final Deque<Event> events = new ArrayDeque<>();
+    private final Deque<Output> internalOutput = new ArrayDeque<>();
+    private final Utf8Decoder utf8 = new Utf8Decoder();
+    private final CharsetEncoder utf8Out = StandardCharsets.UTF_8.newEncoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+
+    private SessionState state = SessionState.OPEN;
+
+    // receive side: the frame being decoded and the message it belongs to
+    private FrameHeader frame;
+    private int messageOpcode = -1; // TEXT or BINARY while a data message is open
+    private long messageBytes;
+    private ByteBuffer control; // payload of the control frame being decoded
+    private final StringBuilder textPart = new StringBuilder();
+    private ByteBuffer binaryPart;
+    private boolean inputDone;
+
+    // send side: the data message being fragmented by the application
+    private int sendingOpcode = -1;
+    private CharBuffer pendingHighSurrogate;
+
+    private int closeCodeSent = -1;
+    private int closeCodeReceived = -1;
+
+    public WebSocketSession(Role role, WireMapping mapping, Config config) {
+        this.role = role;
+        this.config = config;
+        this.decoder = mapping.newDecoder(new Sink());
+        this.encoder = mapping.newEncoder();
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    public SessionState state() {
+        return state;
+    }
+
+    /** The code of the Close frame we sent, or -1. */
+    public int closeCodeSent() {
+        return closeCodeSent;
+    }
+
+    /** The code of the Close frame we received (1005 for none), or -1. */
+    public int closeCodeReceived() {
+        return closeCodeReceived;
+    }
+
+    // ------------------------------------------------------------------ receiving
+
+    /**
+     * Decodes all of {@code bytes} (possibly modifying it in place), queueing events and any
+     * output the rules require (pongs, the Close that fails the connection). Bytes that arrive
+     * after the peer's Close, or after a failure, are dropped: section 5.5.1 says the peer sends
+     * nothing after its Close, and a failed connection reads no further.
+     */
+    public void receive(ByteBuffer bytes) {
+        if (inputDone) {
+            bytes.position(bytes.limit());
+            return;
+        }
+        try {
+            decoder.decode(bytes);
+            flushPartial(false);
+        } catch (InputDone done) {
+            bytes.position(bytes.limit());
+        } catch (ProtocolViolation v) {
+            bytes.position(bytes.limit());
+            fail(v);
+        }
+    }
+
+    /** The transport's input ended cleanly (END_STREAM or TCP FIN). */
+    public void inputEnded() {
+        if (!inputDone) {
+            abnormal("peer ended the stream without a Close frame", null);
+        }
+        inputDone = true;
+    }
+
+    /** The transport failed (reset, connection lost, timeout). */
+    public void transportFailed(Throwable cause) {
+        if (state != SessionState.CLOSED || !inputDone) {
+            String why = cause == null ? "transport failed" : String.valueOf(cause.getMessage());
+            abnormal(why, cause);
+        }
+        inputDone = true;
+        state = SessionState.CLOSED;
+    }
+
+    /** The next event, or null when more bytes are needed. */
+    public Event poll() {
+        return events.poll();
+    }
+
+    /** True when events are waiting. */
+    public boolean hasEvents() {
+        return !events.isEmpty();
+    }
+
+    /** Output the rules produced on their own (pongs, Close replies to failures), or null. */
+    public Output pollOutput() {
+        return internalOutput.poll();
+    }
+
+    /** True once no more frames will be read: the peer's Close came, or the connection failed. */
+    public boolean isInputDone() {
+        return inputDone;
+    }
+
+    private void abnormal(String reason, Throwable cause) {
+        if (!inputDone) {
+            events.add(new Event.Abnormal(reason, cause));
+        }
+        state = SessionState.CLOSED;
+    }
+
+    private void fail(ProtocolViolation v) {
+        events.clear();
+        textPart.setLength(0);
+        binaryPart = null;
+        inputDone = true;
+        events.add(new Event.Failed(v));
+        if (state == SessionState.OPEN || state == SessionState.CLOSE_RECEIVED) {
+            closeCodeSent = v.closeCode();
+            internalOutput.add(encode(true, Opcode.CLOSE,
+                    CloseCodes.formatPayload(v.closeCode(), shortReason(v.getMessage())), true));
+        }
+        state = SessionState.CLOSED;
+    }
+
+    private static String shortReason(String message) {
+        if (message == null) {
+            return "";
+        }
+        // a Close payload holds at most 123 bytes of reason (section 5.5); keep it ASCII-safe
+        byte[] b = message.getBytes(StandardCharsets.UTF_8);
+        if (b.length <= 123) {
+            return message;
+        }
+        int cut = 120;
+        while (cut > 0 && (b[cut] & 0xC0) == 0x80) {
+            cut--;
+        }
+        return new String(b, 0, cut, StandardCharsets.UTF_8) + "...";
+    }
+
+    /** Stops the decoder at the first frame after the peer's Close; never escapes this class. */
+    private static final class InputDone extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        static final InputDone INSTANCE = new InputDone();
+
+        private InputDone() {
+            super(null, null, false, false);
+        }
+    }
+
+    private final class Sink implements WireMapping.FrameSink {
+        @Override
+        public void onHeader(FrameHeader h) {
+            if (inputDone) {
+                throw InputDone.INSTANCE;
+            }
+            int op = h.opcode();
+            if (!Opcode.isKnown(op)) {
+                throw new ProtocolViolation(CloseCodes.PROTOCOL_ERROR, "RFC 6455 section 5.2",
+                        "reserved opcode 0x" + Integer.toHexString(op));
+            }
+            if ((h.rsv() & ~config.allowedRsv()) != 0) {
+                throw new ProtocolViolation(CloseCodes.PROTOCOL_ERROR, "RFC 6455 section 5.2",
+                        "RSV bits 0x" + Integer.toHexString(h.rsv()) + " set without a negotiated extension");
+            }
+            if (Opcode.isControl(op)) {
+                if (!h.fin()) {
+                    throw new ProtocolViolation(CloseCodes.PROTOCOL_ERROR, "RFC 6455 section 5.5",
+                            "fragmented control frame");
+                }
+                if (h.payloadLength() > 125) {
+                    throw new ProtocolViolation(CloseCodes.PROTOCOL_ERROR, "RFC 6455 section 5.5",
+                            "control frame payload of " + h.payloadLength() + " bytes (max 125)");
+                }
+                control = ByteBuffer.allocate((int) h.payloadLength());
+            } else if (op == Opcode.CONTINUATION) {
+                if (messageOpcode < 0) {
+                    throw new ProtocolViolation(CloseCodes.PROTOCOL_ERROR, "RFC 6455 section 5.4",
+                            "continuation frame without a message to continue");
+                }
+            } else {
+                if (messageOpcode >= 0) {
+                    throw new ProtocolViolation(CloseCodes.PROTOCOL_ERROR, "RFC 6455 section 5.4",
+                            "new " + Opcode.name(op) + " frame inside a fragmented message");
+                }
+                messageOpcode = op;
+                messageBytes = 0;
+            }
+            if (!Opcode.isControl(op)) {
+                if (h.payloadLength() > config.maxFrameSize()) {
+                    throw new ProtocolViolation(CloseCodes.TOO_BIG, "RFC 6455 section 7.4.1",
+                            "frame of " + h.payloadLength() + " bytes exceeds the limit of " + config.maxFrameSize());
+                }
+                messageBytes += h.payloadLength();
+                if (messageBytes > config.maxMessageSize() || messageBytes < 0) {
+                    throw new ProtocolViolation(CloseCodes.TOO_BIG, "RFC 6455 section 7.4.1",
+                            "message exceeds the limit of " + config.maxMessageSize() + " bytes");
+                }
+            }
+            frame = h;
+        }
+
+        @Override
+        public void onPayload(ByteBuffer chunk) {
+            if (Opcode.isControl(frame.opcode())) {
+                control.put(chunk);
+            } else if (messageOpcode == Opcode.TEXT) {
+                utf8.decode(chunk, textPart);
+            } else {
+                appendBinary(chunk);
+            }
+        }
+
+        @Override
+        public void onFrameEnd() {
+            FrameHeader h = frame;
+            frame = null;
+            switch (h.opcode()) {
+                case Opcode.PING: {
+                    ByteBuffer data = control.flip();
+                    control = null;
+                    if (config.autoPong() && state.canSend()) {
+                        internalOutput.add(encode(true, Opcode.PONG, data.duplicate(), false));
+                    }
+                    events.add(new Event.Ping(data.asReadOnlyBuffer()));
+                    return;
+                }
+                case Opcode.PONG: {
+                    ByteBuffer data = control.flip();
+                    control = null;
+                    events.add(new Event.Pong(data.asReadOnlyBuffer()));
+                    return;
+                }
+                case Opcode.CLOSE: {
+                    ByteBuffer data = control.flip();
+                    control = null;
+                    CloseCodes.Close close = CloseCodes.parsePayload(data);
+                    flushPartial(false);
+                    closeCodeReceived = close.code();
+                    inputDone = true;
+                    state = state == SessionState.CLOSE_SENT ? SessionState.CLOSED : SessionState.CLOSE_RECEIVED;
+                    events.add(new Event.Close(close.code(), close.reason()));
+                    return;
+                }
+                default:
+                    if (h.fin()) {
+                        if (messageOpcode == Opcode.TEXT) {
+                            utf8.finish();
+                        }
+                        flushPartial(true);
+                        messageOpcode = -1;
+                    }
+            }
+        }
+    }
+
+    private void appendBinary(ByteBuffer chunk) {
+        int n = chunk.remaining();
+        if (binaryPart == null) {
+            binaryPart = ByteBuffer.allocate(Math.max(n, 256));
+        } else if (binaryPart.remaining() < n) {
+            int cap = Math.max(binaryPart.capacity() * 2, binaryPart.position() + n);
+            ByteBuffer bigger = ByteBuffer.allocate(cap);
+            bigger.put(binaryPart.flip());
+            binaryPart = bigger;
+        }
+        binaryPart.put(chunk);
+    }
+
+    /** Emits what has been decoded of the current data message; {@code last} ends it. */
+    private void flushPartial(boolean last) {
+        if (messageOpcode == Opcode.TEXT) {
+            if (textPart.length() > 0 || last) {
+                events.add(new Event.Text(textPart.toString(), last));
+                textPart.setLength(0);
+            }
+        } else if (messageOpcode == Opcode.BINARY) {
+            if (binaryPart != null || last) {
+                ByteBuffer data = binaryPart == null ? ByteBuffer.allocate(0) : binaryPart.flip();
+                binaryPart = null;
+                events.add(new Event.Binary(data, last));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ sending
+
+    /**
+     * Encodes a text message part. Parts of one message may split a surrogate pair; the high
+     * surrogate waits for the next part.
+     *
+     * @throws IllegalStateException if the output is closed or a binary message is open
+     * @throws IllegalArgumentException if the text is not well-formed UTF-16
+     */
+    public Output text(CharSequence text, boolean last) {
+        ByteBuffer payload = encodeUtf8(text, last);
+        return data(Opcode.TEXT, payload, last);
+    }
+
+    /** Encodes a binary message part. */
+    public Output binary(ByteBuffer data, boolean last) {
+        return data(Opcode.BINARY, data, last);
+    }
+
+    private Output data(int opcode, ByteBuffer payload, boolean last) {
+        checkCanSend();
+        int wireOpcode;
+        if (sendingOpcode < 0) {
+            wireOpcode = opcode;
+        } else if (sendingOpcode == opcode) {
+            wireOpcode = Opcode.CONTINUATION;
+        } else {
+            throw new IllegalStateException("a " + Opcode.name(sendingOpcode) + " message is still open");
+        }
+        sendingOpcode = last ? -1 : opcode;
+        return encode(last, wireOpcode, payload, false);
+    }
+
+    private ByteBuffer encodeUtf8(CharSequence text, boolean last) {
+        if (sendingOpcode >= 0 && sendingOpcode != Opcode.TEXT) {
+            throw new IllegalStateException("a " + Opcode.name(sendingOpcode) + " message is still open");
+        }
+        CharBuffer in;
+        if (pendingHighSurrogate != null) {
+            in = CharBuffer.allocate(1 + text.length());
+            in.put(pendingHighSurrogate).put(CharBuffer.wrap(text)).flip();
+            pendingHighSurrogate = null;
+        } else {
+            in = CharBuffer.wrap(text);
+        }
+        if (!last && in.hasRemaining() && Character.isHighSurrogate(in.get(in.limit() - 1))) {
+            pendingHighSurrogate = CharBuffer.wrap(new char[] {in.get(in.limit() - 1)});
+            in.limit(in.limit() - 1);
+        }
+        try {
+            utf8Out.reset();
+            ByteBuffer out = utf8Out.encode(in);
+            return out;
+        } catch (CharacterCodingException e) {
+            pendingHighSurrogate = null;
+            throw new IllegalArgumentException("text is not well-formed UTF-16: " + e, e);
+        }
+    }
+
+    /** Encodes a ping (payload of at most 125 bytes). */
+    public Output ping(ByteBuffer data) {
+        checkCanSend();
+        checkControlSize(data);
+        return encode(true, Opcode.PING, data, false);
+    }
+
+    /** Encodes an unsolicited pong (section 5.5.3 allows it as a heartbeat). */
+    public Output pong(ByteBuffer data) {
+        checkCanSend();
+        checkControlSize(data);
+        return encode(true, Opcode.PONG, data, false);
+    }
+
+    /**
+     * Encodes our Close frame, after which we send nothing (section 5.5.1): the output is marked
+     * {@code last}, so the transport ends its half after it.
+     *
+     * @param code a code valid on the wire (section 7.4), or 1005 to send a Close without code
+     */
+    public Output close(int code, String reason) {
+        if (!state.canSend()) {
+            throw new IllegalStateException("output already closed (" + state + ")");
+        }
+        ByteBuffer payload;
+        if (code == CloseCodes.NO_STATUS) {
+            if (reason != null && !reason.isEmpty()) {
+                throw new IllegalArgumentException("a reason needs a status code (RFC 6455 section 5.5.1)");
+            }
+            payload = ByteBuffer.allocate(0);
+        } else {
+            if (!CloseCodes.isSendable(code)) {
+                throw new IllegalArgumentException("close code " + code + " may not be sent (RFC 6455 section 7.4)");
+            }
+            payload = CloseCodes.formatPayload(code, reason == null ? "" : reason);
+        }
+        closeCodeSent = code;
+        state = state == SessionState.CLOSE_RECEIVED ? SessionState.CLOSED : SessionState.CLOSE_SENT;
+        return encode(true, Opcode.CLOSE, payload, true);
+    }
+
+    /** Ends the session without a handshake (abort). */
+    public void abort() {
+        state = SessionState.CLOSED;
+        inputDone = true;
+        events.clear();
+        internalOutput.clear();
+    }
+
+    private void checkCanSend() {
+        if (!state.canSend()) {
+            throw new IllegalStateException("output closed (" + state + ")");
+        }
+    }
+
+    private static void checkControlSize(ByteBuffer data) {
+        if (data.remaining() > 125) {
+            throw new IllegalArgumentException("control frame payload of " + data.remaining()
+                    + " bytes; at most 125 (RFC 6455 section 5.5)");
+        }
+    }
+
+    private Output encode(boolean fin, int opcode, ByteBuffer payload, boolean last) {
+        return Output.of(encoder.encode(fin, 0, opcode, payload), last);
+    }
+}
