@@ -162,7 +162,7 @@ public final class ExtensionHeader {
                 value = quotedString();
                 if (!HeaderTokens.isToken(value)) {
                     pos = start;
-                    throw error("quoted value of parameter \"" + name + "\" is \"" + value
+                    throw error("quoted value of parameter \"" + name + "\" is \"" + HeaderTokens.printable(value)
                             + "\" after unescaping, which is not a token");
                 }
             } else {
@@ -240,23 +240,10 @@ public final class ExtensionHeader {
         }
 
         private IllegalArgumentException error(String problem) {
-            String found = atEnd() ? "end of value" : "'" + printable(peek()) + "'";
+            String found = atEnd() ? "end of value" : "'" + HeaderTokens.printable(String.valueOf(peek())) + "'";
             return new IllegalArgumentException("Sec-WebSocket-Extensions line " + lineNo
                     + ", offset " + pos + ": " + problem + ", found " + found
-                    + " in \"" + printable(s) + "\" (RFC 6455 section 9.1)");
-        }
-
-        // Peer-controlled text ends up in logs: escape controls so it cannot forge log lines.
-        private static String printable(char c) {
-            return c >= 0x20 && c < 0x7F ? String.valueOf(c) : String.format("\\u%04x", (int) c);
-        }
-
-        private static String printable(String text) {
-            StringBuilder sb = new StringBuilder(text.length());
-            for (int i = 0; i < text.length(); i++) {
-                sb.append(printable(text.charAt(i)));
-            }
-            return sb.toString();
+                    + " in \"" + HeaderTokens.printable(s) + "\" (RFC 6455 section 9.1)");
         }
     }
 }

@@ -72,7 +72,8 @@ public record ExtensionOffer(String name, List<Param> params) {
     private static void requireToken(String s, String what) {
         Objects.requireNonNull(s, what);
         if (!HeaderTokens.isToken(s)) {
-            throw new IllegalArgumentException(what + " \"" + s + "\" is not a token (RFC 6455 section 9.1)");
+            throw new IllegalArgumentException(
+                    what + " \"" + HeaderTokens.printable(s) + "\" is not a token (RFC 6455 section 9.1)");
         }
     }
 }

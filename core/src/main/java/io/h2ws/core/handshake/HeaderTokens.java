@@ -137,4 +137,18 @@ public final class HeaderTokens {
     private static char toLowerAscii(char c) {
         return c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
     }
+
+    /** Peer-controlled text ends up in exception messages and logs: escape controls and non-ASCII. */
+    static String printable(String text) {
+        StringBuilder sb = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= 0x20 && c < 0x7F) {
+                sb.append(c);
+            } else {
+                sb.append(String.format("\\u%04x", (int) c));
+            }
+        }
+        return sb.toString();
+    }
 }

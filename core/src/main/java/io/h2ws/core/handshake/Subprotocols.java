@@ -30,11 +30,11 @@ public final class Subprotocols {
         Set<String> seen = new HashSet<>();
         for (String element : HeaderTokens.tokens(fieldValues)) {
             if (!HeaderTokens.isToken(element)) {
-                throw new IllegalArgumentException("Sec-WebSocket-Protocol element \"" + element
+                throw new IllegalArgumentException("Sec-WebSocket-Protocol element \"" + HeaderTokens.printable(element)
                         + "\" is not a token (RFC 6455 section 4.1)");
             }
             if (!seen.add(element)) {
-                throw new IllegalArgumentException("Sec-WebSocket-Protocol offers \"" + element
+                throw new IllegalArgumentException("Sec-WebSocket-Protocol offers \"" + HeaderTokens.printable(element)
                         + "\" more than once (RFC 6455 section 4.1)");
             }
             offered.add(element);
@@ -82,12 +82,12 @@ public final class Subprotocols {
             throw new HandshakeException("server sent an empty Sec-WebSocket-Protocol (RFC 6455 section 4.1)");
         }
         if (selected.size() > 1) {
-            throw new HandshakeException("server selected several subprotocols " + selected
+            throw new HandshakeException("server selected several subprotocols " + HeaderTokens.printable(selected.toString())
                     + "; it must select at most one (RFC 6455 section 4.1)");
         }
         String name = selected.get(0);
         if (!HeaderTokens.isToken(name)) {
-            throw new HandshakeException("server selected subprotocol \"" + name
+            throw new HandshakeException("server selected subprotocol \"" + HeaderTokens.printable(name)
                     + "\" which is not a token (RFC 6455 section 4.1)");
         }
         if (!offered.contains(name)) {
