@@ -75,6 +75,7 @@ public final class RealWebSocket implements H2wsSocket {
     private boolean carrierClosed;
     private ScheduledFuture<?> closeTimer;
     private volatile int closeCode = -1;
+    private final CompletableFuture<Void> carrierDone = new CompletableFuture<>();
 
     private record Pending(WebSocketSession.Output output, CompletableFuture<WebSocket> future) {}
 
@@ -483,6 +484,7 @@ public final class RealWebSocket implements H2wsSocket {
         }
         if (close) {
             carrier.close();
+            carrierDone.complete(null);
         }
     }
 
@@ -494,6 +496,12 @@ public final class RealWebSocket implements H2wsSocket {
                 closeTimer.cancel(false);
             }
         }
+        carrierDone.complete(null);
+    }
+
+    /** Completes once the carrier is released: after a clean close, an abort or a failure. */
+    public CompletableFuture<Void> whenCarrierDone() {
+        return carrierDone;
     }
 
     private void startCloseTimer() {

@@ -1,0 +1,31 @@
+package io.h2ws.server;
+
+import java.net.http.WebSocket;
+import java.util.List;
+import java.util.Map;
+
+import io.h2ws.WebSocketOptions;
+import io.h2ws.core.handshake.ExtensionOffer;
+
+/** The outcome of the shared server handshake rules: accept with what was negotiated, or refuse with a status. */
+public sealed interface HandshakeDecision {
+
+    /**
+     * Accept.
+     *
+     * @param subprotocol the selected subprotocol, or null for none (no header in the response)
+     * @param extensions  the accepted extensions, in the order they apply (empty for none)
+     */
+    record Accept(Endpoint endpoint, WebSocket.Listener listener, String subprotocol,
+                  List<ExtensionOffer> extensions, WebSocketOptions options) implements HandshakeDecision {}
+
+    /**
+     * Refuse with an HTTP status, a reason for the body and the log, and extra response headers
+     * (for example {@code Sec-WebSocket-Version: 13} with 426).
+     */
+    record Reject(int status, String reason, Map<String, String> headers) implements HandshakeDecision {
+        public Reject(int status, String reason) {
+            this(status, reason, Map.of());
+        }
+    }
+}

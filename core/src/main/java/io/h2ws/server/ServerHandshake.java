@@ -1,0 +1,71 @@
+package io.h2ws.server;
+
+import java.net.http.WebSocket;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.h2ws.core.handshake.ExtensionHeader;
+import io.h2ws.core.handshake.HandshakeException;
+import io.h2ws.core.handshake.HandshakeHeaders;
+import io.h2ws.core.handshake.Subprotocols;
+
+/**
+ * The server's handshake rules that RFC 6455 section 4.2 and RFC 8441 section 5 share, applied
+ * after each transport's own checks (GET + Upgrade + key on HTTP/1.1; CONNECT + :protocol on
+ * HTTP/2). One place, so both transports answer the same request the same way.
+ */
+public final class ServerHandshake {
+
+    private ServerHandshake() {}
+
+    /**
+     * Decides on a request:
+     * <ul>
+     *   <li>no endpoint at the path: 404;</li>
+     *   <li>{@code sec-websocket-version} other than exactly 13: 426 with {@code sec-websocket-version: 13}
+     *       (RFC 6455 section 4.2.2 and 4.4; RFC 8441 section 5 keeps the header);</li>
+     *   <li>the origin policy refuses: 403 (section 4.2.2 item 4 / 10.2);</li>
+     *   <li>a malformed {@code sec-websocket-protocol} or {@code sec-websocket-extensions}: 400;</li>
+     *   <li>the endpoint's acceptor throws: its status (or 403).</li>
+     * </ul>
+     * Extensions are not negotiated yet: offers are parsed (and rejected when malformed) and none
+     * is accepted, which section 9.1 allows.
+     */
+    public static HandshakeDecision decide(Endpoints endpoints, HandshakeRequest request) {
+        Optional<Endpoint> found = endpoints.match(request.path());
+        if (found.isEmpty()) {
+            return new HandshakeDecision.Reject(404, "no WebSocket endpoint at " + request.pathOnly());
+        }
+        Endpoint endpoint = found.get();
+        List<String> versions = request.headers(HandshakeHeaders.SEC_WEBSOCKET_VERSION);
+        if (!HandshakeHeaders.isSupportedVersion(versions)) {
+            return new HandshakeDecision.Reject(426, "unsupported Sec-WebSocket-Version " + versions + "; this server speaks 13",
+                    Map.of("Sec-WebSocket-Version", HandshakeHeaders.VERSION));
+        }
+        String origin = request.header(HandshakeHeaders.ORIGIN);
+        if (!endpoint.originPolicy().test(origin)) {
+            return new HandshakeDecision.Reject(403, "origin " + origin + " is not allowed");
+        }
+        List<String> offered;
+        try {
+            offered = Subprotocols.parseOffer(request.headers(HandshakeHeaders.SEC_WEBSOCKET_PROTOCOL));
+            ExtensionHeader.parse(request.headers(HandshakeHeaders.SEC_WEBSOCKET_EXTENSIONS));
+        } catch (IllegalArgumentException e) {
+            return new HandshakeDecision.Reject(400, e.getMessage());
+        }
+        String subprotocol = Subprotocols.select(offered, endpoint.subprotocols()).orElse(null);
+        WebSocket.Listener listener;
+        try {
+            listener = endpoint.acceptor().accept(request);
+        } catch (HandshakeException e) {
+            return new HandshakeDecision.Reject(e.status().orElse(403), e.reason());
+        } catch (RuntimeException e) {
+            return new HandshakeDecision.Reject(500, "endpoint failed: " + e);
+        }
+        if (listener == null) {
+            return new HandshakeDecision.Reject(403, "endpoint refused the socket");
+        }
+        return new HandshakeDecision.Accept(endpoint, listener, subprotocol, List.of(), endpoint.options());
+    }
+}
