@@ -58,6 +58,7 @@ public final class RealWebSocket implements H2wsSocket {
     private volatile Runnable inboundRelease;
     private volatile boolean readPending;
     private volatile boolean carrierEnded;
+    private volatile java.util.Map<String, String> carrierTrailers;
     private volatile Throwable carrierFailure;
     private boolean endReported;
     private boolean inputFinished;
@@ -117,6 +118,14 @@ public final class RealWebSocket implements H2wsSocket {
 
             @Override
             public void onEnd() {
+                carrierEnded = true;
+                readPending = false;
+                signal();
+            }
+
+            @Override
+            public void onTrailers(java.util.Map<String, String> trailers) {
+                carrierTrailers = trailers;
                 carrierEnded = true;
                 readPending = false;
                 signal();
@@ -203,6 +212,8 @@ public final class RealWebSocket implements H2wsSocket {
                 inputFinished = true;
                 if (carrierFailure != null) {
                     session.transportFailed(carrierFailure);
+                } else if (carrierTrailers != null) {
+                    session.receiveTrailers(carrierTrailers);
                 } else {
                     session.inputEnded();
                 }
@@ -397,6 +408,7 @@ public final class RealWebSocket implements H2wsSocket {
     private void flushOnce() {
         List<Pending> batch;
         boolean last = false;
+        java.util.Map<String, String> trailers = null;
         List<ByteBuffer> buffers = new ArrayList<>();
         synchronized (lock) {
             if (writing || queue.isEmpty() || outputDone) {
@@ -413,10 +425,16 @@ public final class RealWebSocket implements H2wsSocket {
                     buffers.add(b);
                 }
                 last = p.output().last();
+                trailers = p.output().trailers();
             }
         }
         boolean endsOutput = last;
-        carrier.write(buffers.toArray(new ByteBuffer[0]), endsOutput, failure -> written(batch, endsOutput, failure));
+        ByteBuffer[] bufs = buffers.toArray(new ByteBuffer[0]);
+        if (trailers != null) {
+            carrier.writeTrailers(bufs, trailers, failure -> written(batch, true, failure));
+        } else {
+            carrier.write(bufs, endsOutput, failure -> written(batch, endsOutput, failure));
+        }
     }
 
     private void written(List<Pending> batch, boolean endsOutput, Throwable failure) {

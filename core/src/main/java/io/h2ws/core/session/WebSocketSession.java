@@ -8,6 +8,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Map;
 
 import io.h2ws.core.ProtocolViolation;
 import io.h2ws.core.frame.CloseCodes;
@@ -26,14 +27,21 @@ import io.h2ws.core.wire.WireMapping;
  */
 public final class WebSocketSession {
 
-    /** Buffers to write in order; {@code last} ends our half of the carrier after them. */
-    public record Output(ByteBuffer[] buffers, boolean last, long size) {
+    /**
+     * Buffers to write in order; {@code last} ends our half of the carrier after them, with
+     * {@code trailers} (non-null only for a Close in a mapping that carries it in trailers).
+     */
+    public record Output(ByteBuffer[] buffers, boolean last, long size, Map<String, String> trailers) {
         static Output of(ByteBuffer[] buffers, boolean last) {
+            return of(buffers, last, null);
+        }
+
+        static Output of(ByteBuffer[] buffers, boolean last, Map<String, String> trailers) {
             long n = 0;
             for (ByteBuffer b : buffers) {
                 n += b.remaining();
             }
-            return new Output(buffers, last, n);
+            return new Output(buffers, last, n, trailers);
         }
     }
 
@@ -44,6 +52,7 @@ public final class WebSocketSession {
     private final Config config;
     private final WireMapping.Decoder decoder;
     private final WireMapping.Encoder encoder;
+    private final boolean discardDataAfterCloseSent;
     private final Deque<Event> events = new ArrayDeque<>();
     private final Deque<Output> internalOutput = new ArrayDeque<>();
     private final Utf8Decoder utf8 = new Utf8Decoder();
@@ -74,6 +83,7 @@ public final class WebSocketSession {
         this.config = config;
         this.decoder = mapping.newDecoder(new Sink());
         this.encoder = mapping.newEncoder();
+        this.discardDataAfterCloseSent = mapping.discardsDataAfterCloseSent();
     }
 
     public Role role() {
@@ -116,6 +126,20 @@ public final class WebSocketSession {
             bytes.position(bytes.limit());
             fail(v);
         }
+    }
+
+    /** The carrier's trailers ended the input; the wire mapping may read a Close in them. */
+    public void receiveTrailers(Map<String, String> trailers) {
+        if (!inputDone) {
+            try {
+                decoder.trailers(trailers);
+            } catch (InputDone done) {
+                // a Close came before: nothing more to read
+            } catch (ProtocolViolation v) {
+                fail(v);
+            }
+        }
+        inputEnded();
     }
 
     /** The transport's input ended cleanly (END_STREAM or TCP FIN). */
@@ -171,8 +195,7 @@ public final class WebSocketSession {
         events.add(new Event.Failed(v));
         if (state == SessionState.OPEN || state == SessionState.CLOSE_RECEIVED) {
             closeCodeSent = v.closeCode();
-            internalOutput.add(encode(true, Opcode.CLOSE,
-                    CloseCodes.formatPayload(v.closeCode(), shortReason(v.getMessage())), true));
+            internalOutput.add(closeOutput(CloseCodes.formatPayload(v.closeCode(), shortReason(v.getMessage()))));
         }
         state = SessionState.CLOSED;
     }
@@ -324,6 +347,11 @@ public final class WebSocketSession {
 
     /** Emits what has been decoded of the current data message; {@code last} ends it. */
     private void flushPartial(boolean last) {
+        if (discardDataAfterCloseSent && state == SessionState.CLOSE_SENT) {
+            textPart.setLength(0);
+            binaryPart = null;
+            return;
+        }
         if (messageOpcode == Opcode.TEXT) {
             if (textPart.length() > 0 || last) {
                 events.add(new Event.Text(textPart.toString(), last));
@@ -435,6 +463,14 @@ public final class WebSocketSession {
         }
         closeCodeSent = code;
         state = state == SessionState.CLOSE_RECEIVED ? SessionState.CLOSED : SessionState.CLOSE_SENT;
+        return closeOutput(payload);
+    }
+
+    private Output closeOutput(ByteBuffer payload) {
+        Map<String, String> trailers = encoder.closeTrailers(payload.duplicate());
+        if (trailers != null) {
+            return Output.of(new ByteBuffer[0], true, trailers);
+        }
         return encode(true, Opcode.CLOSE, payload, true);
     }
 

@@ -37,6 +37,14 @@ public interface Carrier {
 
         /** The carrier failed: reset by the peer, connection lost, or timed out. */
         void onFailure(Throwable cause);
+
+        /**
+         * Trailing header fields ended the peer's half (HTTP/2 trailers with END_STREAM); only
+         * carriers that support trailers call it, and no {@code onEnd} follows.
+         */
+        default void onTrailers(java.util.Map<String, String> trailers) {
+            onEnd();
+        }
     }
 
     /** Completion of a write. */
@@ -53,6 +61,19 @@ public interface Carrier {
 
     /** Writes the buffers in order; {@code last} ends our half of the channel after them. */
     void write(ByteBuffer[] buffers, boolean last, WriteCallback callback);
+
+    /** True when {@link #writeTrailers} works (HTTP/2 streams). */
+    default boolean supportsTrailers() {
+        return false;
+    }
+
+    /**
+     * Writes {@code buffers}, then trailer fields with END_STREAM, ending our half. Only for
+     * carriers where {@link #supportsTrailers()} is true.
+     */
+    default void writeTrailers(ByteBuffer[] buffers, java.util.Map<String, String> trailers, WriteCallback callback) {
+        throw new UnsupportedOperationException(transport() + " carries no trailers");
+    }
 
     /** Ends the channel abruptly: RST_STREAM(CANCEL) on HTTP/2, a closed socket on HTTP/1.1. */
     void abort(Throwable cause);

@@ -50,6 +50,7 @@ public final class InMemoryCarriers {
         private Receiver receiver;
         private int demand;
         private boolean ended; // peer ended its half
+        private java.util.Map<String, String> endTrailers;
         private Throwable failure;
         private boolean terminalDelivered;
         private boolean outputEnded;
@@ -85,9 +86,12 @@ public final class InMemoryCarriers {
                         terminalDelivered = true;
                         Receiver r = receiver;
                         Throwable f = failure;
+                        java.util.Map<String, String> t = endTrailers;
                         serial.execute(() -> {
                             if (f != null) {
                                 r.onFailure(f);
+                            } else if (t != null) {
+                                r.onTrailers(t);
                             } else {
                                 r.onEnd();
                             }
@@ -111,8 +115,13 @@ public final class InMemoryCarriers {
         }
 
         private void acceptEnd() {
+            acceptEnd(null);
+        }
+
+        private void acceptEnd(java.util.Map<String, String> trailers) {
             synchronized (this) {
                 ended = true;
+                endTrailers = trailers;
             }
             pump();
         }
@@ -154,6 +163,35 @@ public final class InMemoryCarriers {
             if (last) {
                 peer.acceptEnd();
             }
+        }
+
+        @Override
+        public boolean supportsTrailers() {
+            return true;
+        }
+
+        @Override
+        public void writeTrailers(ByteBuffer[] buffers, java.util.Map<String, String> trailers, WriteCallback callback) {
+            if (buffers.length == 0) {
+                synchronized (this) {
+                    if (outputEnded || failure != null || closed) {
+                        Throwable why = failure != null ? failure : new IOException("output closed");
+                        serial.execute(() -> callback.completed(why));
+                        return;
+                    }
+                    outputEnded = true;
+                }
+                peer.acceptEnd(java.util.Map.copyOf(trailers));
+                serial.execute(() -> callback.completed(null));
+                return;
+            }
+            write(buffers, false, failure -> {
+                if (failure != null) {
+                    callback.completed(failure);
+                } else {
+                    writeTrailers(new ByteBuffer[0], trailers, callback);
+                }
+            });
         }
 
         @Override

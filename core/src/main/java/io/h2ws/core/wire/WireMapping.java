@@ -27,6 +27,14 @@ public interface WireMapping {
     interface Decoder {
         /** Consumes all of {@code in}, reporting frames to the sink; may modify {@code in} in place. */
         void decode(ByteBuffer in);
+
+        /**
+         * The carrier's trailing header fields (HTTP/2 trailers), which end the input. RFC 6455
+         * framing has no use for them and ignores them; the message mapping reads its Close there.
+         */
+        default void trailers(java.util.Map<String, String> fields) {
+            // RFC 6455 framing carries everything in DATA
+        }
     }
 
     /** Turns one frame into the buffers to write, in order. */
@@ -36,6 +44,22 @@ public interface WireMapping {
          *                modify it until the returned buffers are written
          */
         ByteBuffer[] encode(boolean fin, int rsv, int opcode, ByteBuffer payload);
+
+        /**
+         * How a Close travels: null when it is an ordinary frame from {@link #encode}, else the
+         * trailer fields that carry it (the carrier sends them with END_STREAM).
+         */
+        default java.util.Map<String, String> closeTrailers(ByteBuffer closePayload) {
+            return null;
+        }
+    }
+
+    /**
+     * Whether a side that has sent its Close drops incoming text and binary messages (the
+     * message-mapping draft's rule); RFC 6455 delivers them until the peer's Close.
+     */
+    default boolean discardsDataAfterCloseSent() {
+        return false;
     }
 
     /** A short name for logs and traces, e.g. "rfc6455". */
