@@ -33,6 +33,7 @@ public final class ClientBuilder implements WebSocket.Builder {
     private Duration connectTimeout;
     private WebSocketOptions options = WebSocketOptions.DEFAULTS;
     private Transport transport = Transport.AUTO;
+    private boolean messageMapping;
 
     public ClientBuilder(Connector connector) {
         this.connector = Objects.requireNonNull(connector);
@@ -92,6 +93,18 @@ public final class ClientBuilder implements WebSocket.Builder {
         return this;
     }
 
+    /**
+     * Opens the socket with the experimental HTTP/2 message mapping instead of RFC 6455 framing
+     * ({@code spec-notes/message-mapping.md}); it needs HTTP/2, so the transport becomes H2.
+     */
+    public ClientBuilder messageMapping(boolean on) {
+        this.messageMapping = on;
+        if (on) {
+            this.transport = Transport.H2;
+        }
+        return this;
+    }
+
     /** Limits and timeouts of the socket. */
     public ClientBuilder options(WebSocketOptions options) {
         this.options = Objects.requireNonNull(options);
@@ -114,7 +127,11 @@ public final class ClientBuilder implements WebSocket.Builder {
         if (uri.getFragment() != null || uri.getHost() == null) {
             throw new IllegalArgumentException("a WebSocket URI has a host and no fragment (RFC 6455 section 3): " + uri);
         }
-        ClientRequest request = new ClientRequest(uri, List.copyOf(headers), subprotocols, connectTimeout, options, transport);
+        if (messageMapping && transport != Transport.H2) {
+            throw new IllegalStateException("the message mapping runs on HTTP/2 only, not " + transport);
+        }
+        ClientRequest request = new ClientRequest(uri, List.copyOf(headers), subprotocols, connectTimeout, options,
+                transport, messageMapping);
         return connector.connect(request, listener);
     }
 }

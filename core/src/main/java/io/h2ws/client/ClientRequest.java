@@ -17,9 +17,18 @@ import io.h2ws.WebSocketOptions;
  * @param connectTimeout bound on connecting plus the opening handshake; null for the connector's default
  * @param options        limits and timeouts of the socket
  * @param transport      H1, H2 or AUTO
+ * @param messageMapping true to open the socket with the experimental HTTP/2 message mapping
+ *                       ({@code :protocol h2ws-message}) instead of RFC 6455 framing; HTTP/2 only
  */
 public record ClientRequest(URI uri, List<Map.Entry<String, String>> headers, List<String> subprotocols,
-                            Duration connectTimeout, WebSocketOptions options, Transport transport) {
+                            Duration connectTimeout, WebSocketOptions options, Transport transport,
+                            boolean messageMapping) {
+
+    /** A request with RFC 6455 framing. */
+    public ClientRequest(URI uri, List<Map.Entry<String, String>> headers, List<String> subprotocols,
+                         Duration connectTimeout, WebSocketOptions options, Transport transport) {
+        this(uri, headers, subprotocols, connectTimeout, options, transport, false);
+    }
 
     /** True for wss. */
     public boolean secure() {
