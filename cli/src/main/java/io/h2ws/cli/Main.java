@@ -1,59 +1,38 @@
 package io.h2ws.cli;
 
-import java.net.http.WebSocket;
-import java.nio.ByteBuffer;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
-import io.h2ws.WebSocketOptions;
-import io.h2ws.core.session.InMemorySockets;
+/** The h2ws command: serve, connect and compare. */
+@Command(name = "h2ws", mixinStandardHelpOptions = true, version = "h2ws 0.1.0",
+        description = "WebSocket over HTTP/2 (RFC 8441) and HTTP/1.1 (RFC 6455).",
+        subcommands = {ServeCommand.class, ConnectCommand.class, CompareCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
 
-/** The h2ws command. Until the transports land it runs an in-memory demo of the message layer. */
-public final class Main {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
-    private Main() {}
-
-    public static void main(String[] args) throws Exception {
-        String cmd = args.length == 0 ? "demo" : args[0];
-        if (!cmd.equals("demo")) {
-            System.err.println("usage: h2ws demo");
-            System.exit(2);
-        }
-        System.exit(demo());
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: serve, connect or compare");
     }
 
-    private static int demo() throws Exception {
-        int messages = 10_000;
-        CompletableFuture<Long> done = new CompletableFuture<>();
-        WebSocket.Listener echo = new WebSocket.Listener() {
-            @Override
-            public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
-                ByteBuffer copy = ByteBuffer.allocate(data.remaining()).put(data).flip();
-                return ws.sendBinary(copy, last).thenRun(() -> ws.request(1));
-            }
-        };
-        WebSocket.Listener counter = new WebSocket.Listener() {
-            long received;
+    /** Exit codes: 0 success, 1 failure at run time, 2 wrong arguments (one line). */
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
 
-            @Override
-            public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
-                if (last && ++received == messages) {
-                    done.complete(received);
-                }
-                ws.request(1);
-                return null;
-            }
-        };
-        InMemorySockets.Pair pair = InMemorySockets.open(counter, echo, WebSocketOptions.DEFAULTS);
-        long t0 = System.nanoTime();
-        for (int i = 0; i < messages; i++) {
-            pair.client().sendBinary(ByteBuffer.allocate(1024), true);
-        }
-        long got = done.get(60, TimeUnit.SECONDS);
-        double secs = (System.nanoTime() - t0) / 1e9;
-        pair.client().sendClose(1000, "demo done").get(10, TimeUnit.SECONDS);
-        System.out.printf("in-memory echo: %d messages of 1 KiB, masked client frames, %.0f msgs/s%n", got, got / secs);
-        return 0;
+    /** Runs the command line and returns its exit code (tests call this). */
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setParameterExceptionHandler((ex, a) -> {
+            ex.getCommandLine().getErr().println("h2ws: " + ex.getMessage() + " (see --help)");
+            return 2;
+        });
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            commandLine.getErr().println("h2ws: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            return 1;
+        });
+        return cl.execute(args);
     }
 }

@@ -1,0 +1,217 @@
+package io.h2ws.cli;
+
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import io.h2ws.H2wsServer;
+import io.h2ws.cli.measure.H2wsLoadClients;
+import io.h2ws.cli.measure.LoadClient;
+import io.h2ws.cli.measure.Workloads;
+import io.h2ws.server.EchoListener;
+import io.h2ws.server.Endpoint;
+
+/**
+ * {@code h2ws compare}: an embedded server and the same measurements on each transport, side by
+ * side in one run, so the ratios mean something on whatever machine runs it.
+ */
+@Command(name = "compare", mixinStandardHelpOptions = true,
+        description = "Measure the transports side by side against an embedded server; print a table, write an HTML report.")
+final class CompareCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--transports", split = ",", defaultValue = "h1,h2,h2msg",
+            description = "Transports: h1, h2 (RFC 8441), h2msg (HTTP/2 message mapping). Default ${DEFAULT-VALUE}.")
+    List<String> transports;
+
+    @Option(names = "--sockets", split = ",", defaultValue = "1,100,1000",
+            description = "Socket counts for the multiplexing run (16 B ping-pong). Default ${DEFAULT-VALUE}.")
+    List<Integer> sockets;
+
+    @Option(names = "--sizes", split = ",", defaultValue = "16,1024,65536",
+            description = "Message sizes for the throughput run (64 in flight). Default ${DEFAULT-VALUE}.")
+    List<Integer> sizes;
+
+    @Option(names = "--seconds", defaultValue = "3", description = "Measured seconds per point (default ${DEFAULT-VALUE}).")
+    double seconds;
+
+    @Option(names = "--window", defaultValue = "64", description = "Messages in flight per socket in the throughput run.")
+    int window;
+
+    @Option(names = "--open", defaultValue = "200", description = "Sockets opened one after another for the open-cost run.")
+    int opens;
+
+    @Option(names = "--idle", defaultValue = "1000", description = "Idle sockets for the memory-per-socket run (0 skips it).")
+    int idle;
+
+    @Option(names = "--report", defaultValue = "h2ws-compare.html", description = "HTML report file (default ${DEFAULT-VALUE}).")
+    Path report;
+
+    /** Everything measured, for the table and the report. */
+    record Results(List<Workloads.Throughput> throughput, List<Workloads.Latency> multiplex,
+                   List<Workloads.Open> open, List<double[]> memory, List<String> memoryNames,
+                   String machine) {}
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        for (String t : transports) {
+            if (!List.of("h1", "h2", "h2msg").contains(t)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "unknown transport " + t + " (h1, h2, h2msg)");
+            }
+        }
+        if (seconds <= 0 || window <= 0 || sizes.stream().anyMatch(s -> s < 0) || sockets.stream().anyMatch(n -> n <= 0)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "sizes, sockets, window and seconds must be positive");
+        }
+        Duration measure = Duration.ofMillis((long) (seconds * 1000));
+        Duration warmup = Duration.ofMillis(Math.max(300, measure.toMillis() / 3));
+        List<Workloads.Throughput> tp = new ArrayList<>();
+        List<Workloads.Latency> mux = new ArrayList<>();
+        List<Workloads.Open> open = new ArrayList<>();
+        List<double[]> memory = new ArrayList<>();
+        List<String> memoryNames = new ArrayList<>();
+        int maxSockets = Math.max(idle, sockets.stream().mapToInt(Integer::intValue).max().orElse(1));
+        try (H2wsServer server = H2wsServer.builder().port(0)
+                .maxConcurrentStreams(Math.max(1024, maxSockets + 16))
+                .endpoint(Endpoint.builder("/echo").listener(EchoListener::new).build())
+                .build().start()) {
+            URI uri = URI.create("ws://127.0.0.1:" + server.port() + "/echo");
+            int steps = transports.size() * (sizes.size() + sockets.size() + 1 + (idle > 0 ? 1 : 0));
+            int step = 0;
+            for (String t : transports) {
+                String kind = "h2ws-" + t;
+                for (int size : sizes) {
+                    progress(err, ++step, steps, t + " throughput " + size + " B");
+                    try (LoadClient c = H2wsLoadClients.create(kind, uri)) {
+                        tp.add(Workloads.throughput(c, 1, size, window, warmup, measure));
+                    }
+                }
+                for (int n : sockets) {
+                    progress(err, ++step, steps, t + " " + n + " sockets ping-pong");
+                    try (LoadClient c = H2wsLoadClients.create(kind, uri)) {
+                        mux.add(Workloads.latency(c, n, 16, warmup, measure));
+                    }
+                    settle(server);
+                }
+                progress(err, ++step, steps, t + " open " + opens + " sockets");
+                try (LoadClient c = H2wsLoadClients.create(kind, uri)) {
+                    Workloads.open(c, Math.min(20, opens)); // warm the path
+                    settle(server);
+                    open.add(Workloads.open(c, opens));
+                }
+                settle(server);
+                if (idle > 0) {
+                    progress(err, ++step, steps, t + " memory of " + idle + " idle sockets");
+                    try (LoadClient c = H2wsLoadClients.create(kind, uri)) {
+                        memory.add(new double[] {heapPerSocket(c, idle)});
+                        memoryNames.add(t);
+                    }
+                    settle(server);
+                }
+            }
+        }
+        err.println();
+        Results r = new Results(tp, mux, open, memory, memoryNames, machine());
+        printTables(out, r);
+        Files.writeString(report, Report.html(r));
+        out.println();
+        out.println("report: " + report.toAbsolutePath());
+        out.flush();
+        return 0;
+    }
+
+    private static void progress(PrintWriter err, int step, int steps, String what) {
+        err.printf("\r[%2d/%d] %-48s", step, steps, what);
+        err.flush();
+    }
+
+    /** Waits (bounded) for the previous run's sockets to finish closing, so runs do not overlap. */
+    private static void settle(H2wsServer server) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (server.openSockets() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+    }
+
+    /**
+     * Heap growth per idle socket with both ends in this JVM (client and server objects, and
+     * their buffers), measured after full collections.
+     */
+    private static double heapPerSocket(LoadClient c, int n) throws Exception {
+        MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
+        List<LoadClient.LoadSocket> held = new ArrayList<>();
+        gc();
+        long before = mem.getHeapMemoryUsage().getUsed();
+        try {
+            for (int i = 0; i < n; i++) {
+                held.add(c.open(m -> { }).get(30, TimeUnit.SECONDS));
+            }
+            gc();
+            long after = mem.getHeapMemoryUsage().getUsed();
+            return Math.max(0, after - before) / (double) n;
+        } finally {
+            held.forEach(LoadClient.LoadSocket::close);
+        }
+    }
+
+    private static void gc() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+    }
+
+    private static String machine() {
+        Runtime rt = Runtime.getRuntime();
+        return String.format(Locale.ROOT, "%s %s, %d CPUs, max heap %d MiB, %s",
+                System.getProperty("java.vm.name"), System.getProperty("java.version"), rt.availableProcessors(),
+                rt.maxMemory() >> 20, System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    }
+
+    static void printTables(PrintWriter out, Results r) {
+        out.println("h2ws compare: " + r.machine());
+        out.println();
+        out.println("Echo throughput, 1 socket, " + (r.throughput().isEmpty() ? 0 : r.throughput().get(0).window()) + " messages in flight");
+        out.printf(Locale.ROOT, "%-10s %10s %14s %10s%n", "transport", "size", "msgs/s", "MB/s");
+        for (Workloads.Throughput t : r.throughput()) {
+            out.printf(Locale.ROOT, "%-10s %10d %14.0f %10.1f%s%n", t.client().replace("h2ws-", ""), t.size(),
+                    t.messagesPerSecond(), t.megabytesPerSecond(), t.stalledSockets() > 0 ? "  STALLED" : "");
+        }
+        out.println();
+        out.println("Multiplexing: N sockets each ping-ponging 16 B (h2: one connection; h1: N connections)");
+        out.printf(Locale.ROOT, "%-10s %8s %14s %10s %10s %10s%n", "transport", "sockets", "round trips/s", "p50 us", "p99 us", "p99.9 us");
+        for (Workloads.Latency l : r.multiplex()) {
+            out.printf(Locale.ROOT, "%-10s %8d %14.0f %10.0f %10.0f %10.0f%n", l.client().replace("h2ws-", ""), l.sockets(),
+                    l.roundTripsPerSecond(), l.p50(), l.p99(), l.p999());
+        }
+        out.println();
+        out.println("Opening sockets one after another (h2: new stream on the open connection; h1: new TCP connection)");
+        out.printf(Locale.ROOT, "%-10s %8s %12s %12s%n", "transport", "sockets", "total ms", "us/socket");
+        for (Workloads.Open o : r.open()) {
+            out.printf(Locale.ROOT, "%-10s %8d %12.1f %12.1f%n", o.client().replace("h2ws-", ""), o.sockets(), o.millis(), o.meanMicros());
+        }
+        if (!r.memory().isEmpty()) {
+            out.println();
+            out.println("Heap per idle socket, client and server in this JVM");
+            for (int i = 0; i < r.memory().size(); i++) {
+                out.printf(Locale.ROOT, "%-10s %10.0f B%n", r.memoryNames().get(i), r.memory().get(i)[0]);
+            }
+        }
+    }
+}

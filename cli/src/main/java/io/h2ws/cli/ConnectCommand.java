@@ -1,0 +1,198 @@
+package io.h2ws.cli;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import io.h2ws.H2wsClient;
+import io.h2ws.H2wsSocket;
+import io.h2ws.Transport;
+import io.h2ws.client.ClientBuilder;
+
+/** {@code h2ws connect}: lines of stdin become text messages; messages received are printed. */
+@Command(name = "connect", mixinStandardHelpOptions = true,
+        description = "Interactive client: each stdin line is sent as a text message; EOF closes.")
+final class ConnectCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", description = "ws:// or wss:// URL")
+    URI url;
+
+    @Option(names = "--transport", defaultValue = "auto",
+            description = "auto, h1, h2 or h2msg (HTTP/2 with the experimental message mapping); default ${DEFAULT-VALUE}.")
+    String transport;
+
+    @Option(names = "--subprotocol", description = "Offer this subprotocol (repeatable).")
+    List<String> subprotocols = new ArrayList<>();
+
+    @Option(names = "--header", description = "Add a request header 'Name: value' (repeatable).")
+    List<String> headers = new ArrayList<>();
+
+    @Option(names = "--insecure", description = "Trust any TLS certificate (for self-signed test servers).")
+    boolean insecure;
+
+    @Option(names = "--connect-timeout", defaultValue = "10", description = "Seconds to connect and handshake (default ${DEFAULT-VALUE}).")
+    int connectTimeout;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (url.getScheme() == null || !url.getScheme().matches("(?i)wss?")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "URL must start with ws:// or wss://: " + url);
+        }
+        try (H2wsClient client = H2wsClient.create(insecure ? trustAll() : null)) {
+            ClientBuilder b = client.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(connectTimeout));
+            switch (transport.toLowerCase()) {
+                case "auto" -> b.transport(Transport.AUTO);
+                case "h1" -> b.transport(Transport.H1);
+                case "h2" -> b.transport(Transport.H2);
+                case "h2msg" -> b.messageMapping(true);
+                default -> throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--transport is auto, h1, h2 or h2msg, not " + transport);
+            }
+            if (!subprotocols.isEmpty()) {
+                b.subprotocols(subprotocols.get(0), subprotocols.subList(1, subprotocols.size()).toArray(new String[0]));
+            }
+            for (String h : headers) {
+                int colon = h.indexOf(':');
+                if (colon <= 0) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--header needs 'Name: value', got " + h);
+                }
+                b.header(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
+            }
+            CompletableFuture<String> closed = new CompletableFuture<>();
+            WebSocket.Listener printer = new WebSocket.Listener() {
+                private final StringBuilder text = new StringBuilder();
+
+                @Override
+                public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+                    text.append(data);
+                    if (last) {
+                        synchronized (out) {
+                            out.println(text);
+                            out.flush();
+                        }
+                        text.setLength(0);
+                    }
+                    ws.request(1);
+                    return null;
+                }
+
+                @Override
+                public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
+                    synchronized (out) {
+                        out.println("[binary " + data.remaining() + " bytes" + (last ? "" : ", more follows") + "]");
+                        out.flush();
+                    }
+                    ws.request(1);
+                    return null;
+                }
+
+                @Override
+                public CompletionStage<?> onClose(WebSocket ws, int code, String reason) {
+                    closed.complete(code + (reason.isEmpty() ? "" : " " + reason));
+                    return null;
+                }
+
+                @Override
+                public void onError(WebSocket ws, Throwable error) {
+                    closed.completeExceptionally(error);
+                }
+            };
+            H2wsSocket ws;
+            try {
+                ws = b.buildH2ws(url, printer).get(connectTimeout + 5L, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                Throwable c = e.getCause();
+                err.println("h2ws: cannot connect to " + url + ": " + (c.getMessage() == null ? c : c.getMessage()));
+                err.flush();
+                return 1;
+            }
+            err.println("connected to " + url + " over " + (ws.transport() == Transport.H2 ? "HTTP/2" : "HTTP/1.1")
+                    + (ws.isSecure() ? " with TLS" : "") + ", mapping " + ws.wireMapping()
+                    + ", subprotocol " + (ws.getSubprotocol().isEmpty() ? "(none)" : ws.getSubprotocol()));
+            err.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            String line;
+            while (!closed.isDone() && (line = in.readLine()) != null) {
+                ws.sendText(line, true).get(30, TimeUnit.SECONDS);
+            }
+            if (!ws.isOutputClosed()) {
+                ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(10, TimeUnit.SECONDS);
+            }
+            String how;
+            try {
+                how = closed.get(10, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                err.println("h2ws: connection failed: " + e.getCause().getMessage());
+                return 1;
+            }
+            err.println("closed: " + how);
+            err.flush();
+            return how.startsWith("1000") || how.startsWith("1001") ? 0 : 1;
+        }
+    }
+
+    private static SSLContext trustAll() throws Exception {
+        // an extended trust manager: the JDK then skips its own host-name check, as --insecure asks
+        TrustManager tm = new X509ExtendedTrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket socket) {
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket socket) {
+            }
+
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine) {
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine) {
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        };
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, new TrustManager[] {tm}, new SecureRandom());
+        return ctx;
+    }
+}

@@ -1,0 +1,88 @@
+package io.h2ws.cli;
+
+import java.io.FileInputStream;
+import java.io.PrintWriter;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import io.h2ws.H2wsServer;
+
+/** {@code h2ws serve}: one cleartext port (HTTP/1.1 and h2c) and one TLS port (ALPN h2, http/1.1). */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Serve /echo and the demo page over HTTP/1.1, h2c and TLS (h2, http/1.1).")
+final class ServeCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Cleartext port, 0 for any (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--tls-port", defaultValue = "8443", description = "TLS port, 0 for any (default: ${DEFAULT-VALUE}).")
+    int tlsPort;
+
+    @Option(names = "--no-tls", description = "Serve cleartext only.")
+    boolean noTls;
+
+    @Option(names = "--keystore", description = "PKCS12 key store for TLS (default: a self-signed certificate made at start).")
+    String keystore;
+
+    @Option(names = "--keystore-password", description = "Password of --keystore.", defaultValue = "")
+    String keystorePassword;
+
+    @Option(names = "--max-streams", defaultValue = "1024", description = "Sockets per HTTP/2 connection (default: ${DEFAULT-VALUE}).")
+    int maxStreams;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (port < 0 || port > 65535 || tlsPort < 0 || tlsPort > 65535) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "ports are 0..65535");
+        }
+        H2wsServer.Builder b = H2wsServer.builder().host(host).port(port).tlsPort(noTls ? -1 : tlsPort)
+                .maxConcurrentStreams(maxStreams)
+                .endpoint(DemoEndpoint.echo())
+                .page("/", DemoEndpoint.page());
+        if (keystore != null && !noTls) {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            try (FileInputStream in = new FileInputStream(keystore)) {
+                ks.load(in, keystorePassword.toCharArray());
+            }
+            b.keyStore(ks, keystorePassword.toCharArray());
+        }
+        H2wsServer server = b.build().start();
+        String shown = host.contains(":") ? "[" + host + "]" : host;
+        out.println("listening http://" + shown + ":" + server.port() + " (http/1.1, h2c)");
+        if (server.tlsPort() > 0) {
+            out.println("listening https://" + shown + ":" + server.tlsPort() + " (h2, http/1.1)");
+            if (server.certificateFingerprint() != null) {
+                out.println("self-signed certificate for localhost, 127.0.0.1; SHA-256 fingerprint " + server.certificateFingerprint());
+            }
+        }
+        out.flush();
+        CountDownLatch forever = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            int code = 0;
+            try {
+                server.stop(Duration.ofSeconds(5));
+                out.println("stopped: every socket closed with 1001");
+            } catch (Exception e) {
+                code = 1;
+            }
+            out.flush();
+            // SIGTERM and Ctrl-C are the normal way to stop a server: exit 0, not the JVM's 143/130
+            Runtime.getRuntime().halt(code);
+        }, "h2ws-serve-stop"));
+        forever.await();
+        return 0;
+    }
+}

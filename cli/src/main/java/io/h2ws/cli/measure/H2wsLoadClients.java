@@ -1,0 +1,111 @@
+package io.h2ws.cli.measure;
+
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+
+import javax.net.ssl.SSLContext;
+
+import io.h2ws.H2wsClient;
+import io.h2ws.Transport;
+import io.h2ws.WebSocketOptions;
+import io.h2ws.client.ClientBuilder;
+
+/** {@link LoadClient}s for h2ws itself: over HTTP/1.1, over HTTP/2 (RFC 8441), and over HTTP/2 with the message mapping. */
+public final class H2wsLoadClients {
+
+    /** The kinds: "h2ws-h1", "h2ws-h2", "h2ws-h2msg". */
+    public static final String[] KINDS = {"h2ws-h1", "h2ws-h2", "h2ws-h2msg"};
+
+    private H2wsLoadClients() {}
+
+    /** A client of {@code kind} for the echo endpoint at {@code uri}. */
+    public static LoadClient create(String kind, URI uri) throws Exception {
+        return create(kind, uri, null);
+    }
+
+    /** As {@link #create(String, URI)}, trusting {@code ssl} for wss. */
+    public static LoadClient create(String kind, URI uri, SSLContext ssl) throws Exception {
+        H2wsClient client = H2wsClient.create(ssl);
+        return new LoadClient() {
+            @Override
+            public String name() {
+                return kind;
+            }
+
+            @Override
+            public CompletableFuture<LoadSocket> open(Consumer<ByteBuffer> onMessage) {
+                ClientBuilder b = client.newWebSocketBuilder()
+                        .options(WebSocketOptions.builder().maxMessageSize(64L << 20).maxFrameSize(64L << 20).build());
+                switch (kind) {
+                    case "h2ws-h1" -> b.transport(Transport.H1);
+                    case "h2ws-h2" -> b.transport(Transport.H2);
+                    case "h2ws-h2msg" -> b.messageMapping(true);
+                    default -> throw new IllegalArgumentException("unknown h2ws client kind " + kind);
+                }
+                return b.buildH2ws(uri, new Collector(onMessage)).thenApply(ws -> new LoadSocket() {
+                    @Override
+                    public CompletableFuture<?> send(ByteBuffer message) {
+                        return ws.sendBinary(message, true);
+                    }
+
+                    @Override
+                    public void close() {
+                        if (!ws.isOutputClosed()) {
+                            ws.sendClose(WebSocket.NORMAL_CLOSURE, "");
+                        }
+                    }
+                });
+            }
+
+            @Override
+            public void close() {
+                try {
+                    client.close();
+                } catch (Exception e) {
+                    // closing at the end of a measurement: nothing to do about it
+                }
+            }
+        };
+    }
+
+    /** Hands whole messages to the callback; asks for the next part after each. */
+    private static final class Collector implements WebSocket.Listener {
+        private final Consumer<ByteBuffer> onMessage;
+        private ByteArrayOutputStream parts;
+
+        Collector(Consumer<ByteBuffer> onMessage) {
+            this.onMessage = onMessage;
+        }
+
+        @Override
+        public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
+            if (last && parts == null) {
+                onMessage.accept(data);
+            } else {
+                if (parts == null) {
+                    parts = new ByteArrayOutputStream();
+                }
+                byte[] b = new byte[data.remaining()];
+                data.get(b);
+                parts.writeBytes(b);
+                if (last) {
+                    onMessage.accept(ByteBuffer.wrap(parts.toByteArray()));
+                    parts = null;
+                }
+            }
+            ws.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            ws.request(1);
+            return null;
+        }
+    }
+}

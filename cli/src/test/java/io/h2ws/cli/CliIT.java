@@ -1,0 +1,239 @@
+package io.h2ws.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.xml.parsers.DocumentBuilderFactory;
+
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+
+import io.h2ws.h1.H1UpgradeHandler;
+import io.h2ws.server.EchoListener;
+import io.h2ws.server.Endpoint;
+import io.h2ws.server.Endpoints;
+import io.h2ws.server.OpenSockets;
+
+/** The h2ws command run as a user runs it: the packaged jar in its own process, real ports. */
+class CliIT {
+
+    static final Path JAR = Path.of("target/h2ws.jar");
+    static Process serve;
+    static int port;
+    static int tlsPort;
+    static final BlockingQueue<String> serveOut = new LinkedBlockingQueue<>();
+
+    static Process start(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-jar", JAR.toString()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).start();
+    }
+
+    static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    @BeforeAll
+    static void startServe() throws Exception {
+        assertTrue(Files.exists(JAR), "package the cli first: " + JAR.toAbsolutePath());
+        serve = start("serve", "--port", "0", "--tls-port", "0");
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    serveOut.add(line);
+                }
+            } catch (Exception ignored) {
+                // the process ended
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        Pattern p = Pattern.compile("listening (https?)://127\\.0\\.0\\.1:(\\d+) \\((.*)\\)");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while ((port == 0 || tlsPort == 0) && System.nanoTime() < deadline) {
+            String line = serveOut.poll(1, TimeUnit.SECONDS);
+            if (line == null) {
+                continue;
+            }
+            Matcher m = p.matcher(line);
+            if (m.find()) {
+                if (m.group(1).equals("http")) {
+                    assertEquals("http/1.1, h2c", m.group(3));
+                    port = Integer.parseInt(m.group(2));
+                } else {
+                    assertEquals("h2, http/1.1", m.group(3));
+                    tlsPort = Integer.parseInt(m.group(2));
+                }
+            }
+        }
+        assertTrue(port > 0 && tlsPort > 0, "serve printed its ports");
+    }
+
+    @AfterAll
+    static void stopServe() throws Exception {
+        if (serve != null && serve.isAlive()) {
+            serve.destroyForcibly();
+            serve.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    record Run(int exit, String out, String err) {}
+
+    static Run connect(String stdin, String... args) throws Exception {
+        List<String> a = new ArrayList<>(List.of("connect"));
+        a.addAll(List.of(args));
+        Process p = start(a.toArray(new String[0]));
+        p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "connect finished");
+        return new Run(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+                new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    @DisplayName("serve + connect over HTTP/1.1, h2c, the message mapping and AUTO, each echoing and closing cleanly")
+    void connectEachTransport() throws Exception {
+        String url = "ws://127.0.0.1:" + port + "/echo";
+        String[][] cases = {{"h1", "HTTP/1.1"}, {"h2", "HTTP/2"}, {"h2msg", "HTTP/2"}, {"auto", "HTTP/2"}};
+        for (String[] c : cases) {
+            Run r = connect("hello " + c[0] + "\nsecond line\n", url, "--transport", c[0]);
+            assertEquals(0, r.exit(), c[0] + ": " + r.err());
+            assertEquals("hello " + c[0] + "\nsecond line\n", r.out(), c[0]);
+            assertTrue(r.err().contains("over " + c[1]), c[0] + ": " + r.err());
+            assertTrue(r.err().contains("closed: 1000"), c[0] + ": " + r.err());
+        }
+    }
+
+    @Test
+    @DisplayName("connect over TLS: ALPN h2 with AUTO, and HTTP/1.1 over TLS when asked")
+    void connectTls() throws Exception {
+        String url = "wss://127.0.0.1:" + tlsPort + "/echo";
+        Run auto = connect("over tls\n", url, "--insecure");
+        assertEquals(0, auto.exit(), auto.err());
+        assertEquals("over tls\n", auto.out());
+        assertTrue(auto.err().contains("over HTTP/2 with TLS"), auto.err());
+        Run h1 = connect("tls h1\n", url, "--insecure", "--transport", "h1");
+        assertEquals(0, h1.exit(), h1.err());
+        assertTrue(h1.err().contains("over HTTP/1.1 with TLS"), h1.err());
+        Run untrusted = connect("x\n", url);
+        assertEquals(1, untrusted.exit(), "a self-signed certificate is refused without --insecure");
+        assertTrue(untrusted.err().contains("cannot connect"), untrusted.err());
+    }
+
+    @Test
+    @DisplayName("connect reports refusals clearly: an unknown path gives the status, a closed port a clear error")
+    void connectFailures() throws Exception {
+        Run notFound = connect("", "ws://127.0.0.1:" + port + "/nowhere", "--transport", "h1");
+        assertEquals(1, notFound.exit());
+        assertTrue(notFound.err().contains("404"), notFound.err());
+        Run refused = connect("", "ws://127.0.0.1:1/echo");
+        assertEquals(1, refused.exit());
+        assertTrue(refused.err().contains("cannot connect"), refused.err());
+        Run bad = connect("", "http://127.0.0.1/echo");
+        assertEquals(2, bad.exit());
+        assertEquals(1, bad.err().strip().lines().count(), "one line: " + bad.err());
+    }
+
+    @Test
+    @DisplayName("connect with AUTO against an HTTP/1.1-only server falls back to HTTP/1.1")
+    void connectToHttp11OnlyServer() throws Exception {
+        Server server = new Server();
+        ServerConnector c = new ServerConnector(server, new HttpConnectionFactory());
+        c.setHost("127.0.0.1");
+        server.addConnector(c);
+        Endpoints endpoints = new Endpoints().add(Endpoint.builder("/echo").listener(EchoListener::new).build());
+        server.setHandler(new H1UpgradeHandler(endpoints, new OpenSockets(), null));
+        server.start();
+        try {
+            Run r = connect("fallback\n", "ws://127.0.0.1:" + c.getLocalPort() + "/echo");
+            assertEquals(0, r.exit(), r.err());
+            assertEquals("fallback\n", r.out());
+            assertTrue(r.err().contains("over HTTP/1.1"), r.err());
+        } finally {
+            server.stop();
+        }
+    }
+
+    @Test
+    @DisplayName("wrong arguments: one line and exit code 2; --help works on every command")
+    void usage() throws Exception {
+        for (String[] args : new String[][] {{"bogus"}, {"serve", "--port", "x"}, {"compare", "--transports", "h9"}}) {
+            Process p = start(args);
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(2, p.exitValue(), String.join(" ", args) + ": " + err);
+            assertEquals(1, err.strip().lines().count(), err);
+        }
+        for (String cmd : new String[] {"serve", "connect", "compare"}) {
+            Process p = start(cmd, "--help");
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue());
+            assertTrue(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).contains("Usage: h2ws " + cmd));
+        }
+    }
+
+    @Test
+    @DisplayName("compare with a tiny configuration prints the tables and writes an HTML report that parses, with non-zero numbers")
+    void compareTiny(@TempDir Path dir) throws Exception {
+        Path report = dir.resolve("r.html");
+        Process p = start("compare", "--transports", "h1,h2,h2msg", "--sockets", "2", "--sizes", "16,1024",
+                "--seconds", "0.3", "--open", "5", "--idle", "20", "--report", report.toString());
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "compare finished");
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), out + new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+        assertTrue(out.contains("Echo throughput"), out);
+        Matcher rows = Pattern.compile("(?m)^(h1|h2|h2msg)\\s+(16|1024)\\s+(\\d+)\\s").matcher(out);
+        int n = 0;
+        while (rows.find()) {
+            assertTrue(Long.parseLong(rows.group(3)) > 0, "non-zero msgs/s: " + rows.group());
+            n++;
+        }
+        assertEquals(6, n, out);
+        Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(report.toFile());
+        assertTrue(doc.getElementsByTagName("svg").getLength() >= 3, "charts present");
+        assertTrue(doc.getElementsByTagName("script").getLength() == 0, "self-contained, no scripts");
+    }
+
+    @Test
+    @DisplayName("SIGTERM: serve closes its sockets with 1001 and exits 0")
+    void sigterm() throws Exception {
+        Process s = start("serve", "--port", "0", "--no-tls");
+        BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+        String line = r.readLine();
+        Matcher m = Pattern.compile(":(\\d+) ").matcher(line == null ? "" : line);
+        assertTrue(m.find(), line);
+        Process client = start("connect", "ws://127.0.0.1:" + m.group(1) + "/echo", "--transport", "h2");
+        // keep the client's stdin open so it stays connected, then stop the server
+        BufferedReader clientErr = new BufferedReader(new InputStreamReader(client.getErrorStream(), StandardCharsets.UTF_8));
+        String connected = clientErr.readLine();
+        assertTrue(connected != null && connected.startsWith("connected"), connected);
+        s.destroy(); // SIGTERM
+        assertTrue(s.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, s.exitValue());
+        assertTrue(client.waitFor(30, TimeUnit.SECONDS));
+        String rest = new String(client.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(rest.contains("closed: 1001"), rest);
+        assertEquals(0, client.exitValue());
+    }
+}

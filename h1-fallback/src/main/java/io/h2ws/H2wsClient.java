@@ -1,0 +1,54 @@
+package io.h2ws;
+
+import javax.net.ssl.SSLContext;
+
+import io.h2ws.client.ClientBuilder;
+import io.h2ws.h1.H1Connector;
+import io.h2ws.h2.H2Connector;
+
+/**
+ * The h2ws client: one HTTP/2 connection per origin shared by every socket to it, HTTP/1.1
+ * Upgrade where HTTP/2 is not offered, and one {@link ClientBuilder} per socket in the JDK's
+ * style. Create one per application and {@link #close} it at the end.
+ */
+public final class H2wsClient implements AutoCloseable {
+
+    private final H1Connector h1;
+    private final H2Connector h2;
+    private final AutoConnector auto;
+
+    private H2wsClient(SSLContext sslContext) throws Exception {
+        this.h1 = new H1Connector(sslContext);
+        this.h2 = new H2Connector(sslContext);
+        h1.start();
+        h2.start();
+        this.auto = new AutoConnector(h1, h2);
+    }
+
+    /** A client trusting the JDK's default trust store. */
+    public static H2wsClient create() throws Exception {
+        return new H2wsClient(null);
+    }
+
+    /** A client whose TLS uses {@code sslContext} (e.g. to trust a self-signed certificate). */
+    public static H2wsClient create(SSLContext sslContext) throws Exception {
+        return new H2wsClient(sslContext);
+    }
+
+    /** A builder for one socket; its transport defaults to AUTO. */
+    public ClientBuilder newWebSocketBuilder() {
+        return new ClientBuilder(auto);
+    }
+
+    /** The HTTP/2 side, for its statistics (connections per origin). */
+    public H2Connector h2() {
+        return h2;
+    }
+
+    /** Closes every connection of this client. */
+    @Override
+    public void close() throws Exception {
+        h2.stop();
+        h1.stop();
+    }
+}

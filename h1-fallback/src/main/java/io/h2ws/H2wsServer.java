@@ -1,0 +1,288 @@
+package io.h2ws;
+
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http2.api.Stream;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.h2ws.h1.H1UpgradeHandler;
+import io.h2ws.h2.H2ServerConnectionFactory;
+import io.h2ws.h2.NonWebSocketHandler;
+import io.h2ws.server.Endpoint;
+import io.h2ws.server.Endpoints;
+import io.h2ws.server.OpenSockets;
+import io.h2ws.tls.SelfSignedCertificate;
+
+/**
+ * One h2ws server: a cleartext port that speaks HTTP/1.1 Upgrade and h2c (prior knowledge) at
+ * once, and optionally a TLS port offering ALPN {@code h2} and {@code http/1.1}. Endpoints are
+ * registered once and served over every transport; {@link #stop} closes every socket with 1001.
+ */
+public final class H2wsServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(H2wsServer.class);
+
+    private final Server server;
+    private final OpenSockets openSockets;
+    private final ServerConnector cleartext;
+    private final ServerConnector tls;
+    private final String fingerprint;
+    private final String host;
+
+    private H2wsServer(Builder b) {
+        this.host = b.host;
+        this.openSockets = new OpenSockets();
+        Endpoints endpoints = new Endpoints();
+        b.endpoints.forEach(endpoints::add);
+        QueuedThreadPool threads = new QueuedThreadPool(b.maxThreads, Math.min(8, b.maxThreads));
+        threads.setName("h2ws-server");
+        threads.setDaemon(true);
+        this.server = new Server(threads);
+        server.setStopTimeout(b.stopTimeout.toMillis());
+
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        NonWebSocketHandler pagesOverH2 = pagesOverH2(b.pages);
+        if (b.port >= 0) {
+            H2ServerConnectionFactory h2c = h2Factory(http, endpoints, b);
+            h2c.setNonWebSocketHandler(pagesOverH2);
+            cleartext = new ServerConnector(server, new HttpConnectionFactory(http), h2c);
+            cleartext.setHost(b.host);
+            cleartext.setPort(b.port);
+            server.addConnector(cleartext);
+        } else {
+            cleartext = null;
+        }
+        if (b.tlsPort >= 0) {
+            KeyStore ks = b.keyStore;
+            char[] pw = b.keyStorePassword;
+            String fp = null;
+            if (ks == null) {
+                SelfSignedCertificate cert = SelfSignedCertificate.generate();
+                ks = cert.keyStore();
+                pw = SelfSignedCertificate.PASSWORD;
+                fp = cert.sha256Fingerprint();
+            }
+            this.fingerprint = fp;
+            HttpConfiguration https = new HttpConfiguration(http);
+            SecureRequestCustomizer src = new SecureRequestCustomizer();
+            src.setSniHostCheck(false); // localhost and 127.0.0.1 share one self-signed certificate
+            https.addCustomizer(src);
+            SslContextFactory.Server ssl = new SslContextFactory.Server();
+            ssl.setKeyStore(ks);
+            ssl.setKeyStorePassword(new String(pw));
+            ssl.setCipherComparator(org.eclipse.jetty.http2.HTTP2Cipher.COMPARATOR);
+            ssl.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+            H2ServerConnectionFactory h2 = h2Factory(https, endpoints, b);
+            h2.setNonWebSocketHandler(pagesOverH2);
+            HttpConnectionFactory h1 = new HttpConnectionFactory(https);
+            ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
+            alpn.setDefaultProtocol("http/1.1");
+            tls = new ServerConnector(server, new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, h2, h1);
+            tls.setHost(b.host);
+            tls.setPort(b.tlsPort);
+            server.addConnector(tls);
+        } else {
+            tls = null;
+            this.fingerprint = null;
+        }
+        server.setHandler(new H1UpgradeHandler(endpoints, openSockets, pagesOverH1(b.pages)));
+    }
+
+    private H2ServerConnectionFactory h2Factory(HttpConfiguration http, Endpoints endpoints, Builder b) {
+        H2ServerConnectionFactory f = new H2ServerConnectionFactory(http, endpoints, openSockets);
+        f.setMaxConcurrentStreams(b.maxConcurrentStreams);
+        return f;
+    }
+
+    /** A builder with the defaults: 127.0.0.1, a free cleartext port, no TLS. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Starts listening. */
+    public H2wsServer start() throws Exception {
+        server.start();
+        if (cleartext != null) {
+            LOG.info("listening http://{}:{} (http/1.1, h2c)", host, cleartext.getLocalPort());
+        }
+        if (tls != null) {
+            LOG.info("listening https://{}:{} (h2, http/1.1)", host, tls.getLocalPort());
+        }
+        return this;
+    }
+
+    /** The cleartext port (HTTP/1.1 and h2c), or -1. */
+    public int port() {
+        return cleartext == null ? -1 : cleartext.getLocalPort();
+    }
+
+    /** The TLS port (ALPN h2 and http/1.1), or -1. */
+    public int tlsPort() {
+        return tls == null ? -1 : tls.getLocalPort();
+    }
+
+    /** The host the ports are bound to. */
+    public String host() {
+        return host;
+    }
+
+    /** SHA-256 fingerprint of the generated certificate, or null when a key store was given or TLS is off. */
+    public String certificateFingerprint() {
+        return fingerprint;
+    }
+
+    /** Sockets currently open, on every transport. */
+    public int openSockets() {
+        return openSockets.size();
+    }
+
+    /** Closes every socket with 1001 (waiting at most {@code timeout}), then stops listening. */
+    public void stop(Duration timeout) throws Exception {
+        openSockets.closeAll("server stopping", timeout);
+        server.stop();
+    }
+
+    @Override
+    public void close() throws Exception {
+        stop(Duration.ofSeconds(5));
+    }
+
+    private static NonWebSocketHandler pagesOverH2(Map<String, Page> pages) {
+        return (stream, request, endStream) -> {
+            String path = request.getHttpURI().getPath();
+            Page page = pages.get(path);
+            if (page == null || !"GET".equals(request.getMethod()) && !"HEAD".equals(request.getMethod())) {
+                NonWebSocketHandler.respond(stream, page == null ? 404 : 405, Map.of(), page == null ? "not found\n" : "method not allowed\n", endStream);
+                return Stream.Listener.AUTO_DISCARD;
+            }
+            respondPage(stream, page, endStream);
+            return Stream.Listener.AUTO_DISCARD;
+        };
+    }
+
+    private static void respondPage(Stream stream, Page page, boolean endStream) {
+        org.eclipse.jetty.http.HttpFields.Mutable fields = org.eclipse.jetty.http.HttpFields.build();
+        fields.put("content-type", page.contentType());
+        fields.put("content-length", String.valueOf(page.body().length));
+        fields.put("cache-control", "no-store");
+        org.eclipse.jetty.http.MetaData.Response response = new org.eclipse.jetty.http.MetaData.Response(200, null,
+                org.eclipse.jetty.http.HttpVersion.HTTP_2, fields);
+        stream.headers(new org.eclipse.jetty.http2.frames.HeadersFrame(stream.getId(), response, null, false),
+                Callback.from(() -> stream.data(new org.eclipse.jetty.http2.frames.DataFrame(stream.getId(),
+                        java.nio.ByteBuffer.wrap(page.body()), true), Callback.NOOP), x -> stream.reset(
+                        new org.eclipse.jetty.http2.frames.ResetFrame(stream.getId(), 8), Callback.NOOP)));
+    }
+
+    private static Handler pagesOverH1(Map<String, Page> pages) {
+        return new Handler.Abstract.NonBlocking() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                Page page = pages.get(Request.getPathInContext(request));
+                if (page == null) {
+                    Response.writeError(request, response, callback, 404);
+                    return true;
+                }
+                response.setStatus(200);
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, page.contentType());
+                response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+                response.write(true, java.nio.ByteBuffer.wrap(page.body()), callback);
+                return true;
+            }
+        };
+    }
+
+    /** Builds an {@link H2wsServer}. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = 0;
+        private int tlsPort = -1;
+        private KeyStore keyStore;
+        private char[] keyStorePassword;
+        private final List<Endpoint> endpoints = new java.util.ArrayList<>();
+        private final Map<String, Page> pages = new LinkedHashMap<>();
+        private int maxConcurrentStreams = H2ServerConnectionFactory.DEFAULT_MAX_CONCURRENT_STREAMS;
+        private int maxThreads = 200;
+        private Duration stopTimeout = Duration.ofSeconds(5);
+
+        private Builder() {}
+
+        /** The address to bind; default 127.0.0.1. */
+        public Builder host(String host) {
+            this.host = Objects.requireNonNull(host);
+            return this;
+        }
+
+        /** The cleartext port (0 picks a free one, -1 disables it); default 0. */
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        /** The TLS port (0 picks a free one, -1 disables TLS); default -1. */
+        public Builder tlsPort(int port) {
+            this.tlsPort = port;
+            return this;
+        }
+
+        /** The key store for TLS; without one a self-signed certificate is generated at start. */
+        public Builder keyStore(KeyStore keyStore, char[] password) {
+            this.keyStore = keyStore;
+            this.keyStorePassword = password;
+            return this;
+        }
+
+        /** Registers an endpoint, served over every transport. */
+        public Builder endpoint(Endpoint endpoint) {
+            endpoints.add(Objects.requireNonNull(endpoint));
+            return this;
+        }
+
+        /** Serves a static page at {@code path} on every transport. */
+        public Builder page(String path, Page page) {
+            pages.put(path, page);
+            return this;
+        }
+
+        /** SETTINGS_MAX_CONCURRENT_STREAMS: sockets per HTTP/2 connection. */
+        public Builder maxConcurrentStreams(int streams) {
+            this.maxConcurrentStreams = streams;
+            return this;
+        }
+
+        /** Jetty's thread pool size. */
+        public Builder maxThreads(int threads) {
+            this.maxThreads = threads;
+            return this;
+        }
+
+        public H2wsServer build() {
+            if (port < 0 && tlsPort < 0) {
+                throw new IllegalStateException("neither a cleartext nor a TLS port");
+            }
+            return new H2wsServer(this);
+        }
+    }
+}
