@@ -103,6 +103,12 @@ public final class MessageDeflater {
                 throw new IllegalStateException("SYNC_FLUSH output does not end with 00 00 ff ff");
             }
             len -= 4;
+            if (len == 0) {
+                // Nothing left would be an empty frame that does not inflate; section 7.2.3.6
+                // gives the single byte 0x00 (an empty non-final stored block's header).
+                out[0] = 0;
+                len = 1;
+            }
             inMessage = false;
             if (noContextTakeover) {
                 deflater.reset();
