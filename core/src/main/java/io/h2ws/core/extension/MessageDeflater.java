@@ -98,16 +98,23 @@ public final class MessageDeflater {
         part.position(part.limit()); // setInput(ByteBuffer) advanced it already; make it explicit
         deflater.setInput(NO_BYTES); // do not keep the caller's buffer reachable between calls
         if (last) {
-            if (len < 4 || out[len - 4] != 0 || out[len - 3] != 0 || out[len - 2] != (byte) 0xff
-                    || out[len - 1] != (byte) 0xff) {
-                throw new IllegalStateException("SYNC_FLUSH output does not end with 00 00 ff ff");
-            }
-            len -= 4;
             if (len == 0) {
-                // Nothing left would be an empty frame that does not inflate; section 7.2.3.6
-                // gives the single byte 0x00 (an empty non-final stored block's header).
+                // zlib refuses a second SYNC_FLUSH with nothing new since the previous one (an
+                // empty message right after another, with context takeover) and emits nothing.
+                // Section 7.2.3.6: an empty message is the single byte 0x00, which inflates to
+                // nothing and leaves the window as it was.
                 out[0] = 0;
                 len = 1;
+            } else {
+                if (len < 4 || out[len - 4] != 0 || out[len - 3] != 0 || out[len - 2] != (byte) 0xff
+                        || out[len - 1] != (byte) 0xff) {
+                    throw new IllegalStateException("SYNC_FLUSH output does not end with 00 00 ff ff");
+                }
+                len -= 4;
+                if (len == 0) {
+                    out[0] = 0; // as above: an empty payload would leave the peer's inflater mid-block
+                    len = 1;
+                }
             }
             inMessage = false;
             if (noContextTakeover) {

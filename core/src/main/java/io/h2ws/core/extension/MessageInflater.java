@@ -40,6 +40,7 @@ public final class MessageInflater {
     private Inflater inflater;
     private boolean ended;
     private long messageTotal;
+    private long messageCompressed;
     private boolean streamFinished;
 
     /**
@@ -86,10 +87,17 @@ public final class MessageInflater {
         if (inflater == null) {
             inflater = new Inflater(true); // raw DEFLATE (section 7.2.2)
         }
+        messageCompressed += compressedPart.remaining();
         drain(compressedPart, out);
         if (last) {
-            drain(ByteBuffer.wrap(TAIL), out);
+            // An empty compressed message is not what section 7.2.3.6 prescribes (0x00), but
+            // inflating the bare tail would leave the inflater inside a stored block and garble
+            // the next message; treating it as empty is the only useful reading.
+            if (messageCompressed > 0) {
+                drain(ByteBuffer.wrap(TAIL), out);
+            }
             messageTotal = 0;
+            messageCompressed = 0;
             if (peerNoContextTakeover || streamFinished) {
                 inflater.reset();
                 streamFinished = false;
