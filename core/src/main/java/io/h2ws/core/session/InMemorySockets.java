@@ -5,6 +5,7 @@ import java.net.http.WebSocket;
 import io.h2ws.H2wsSocket;
 import io.h2ws.Transport;
 import io.h2ws.WebSocketOptions;
+import io.h2ws.core.extension.DeflateParams;
 import io.h2ws.core.wire.InMemoryCarriers;
 import io.h2ws.core.wire.Rfc6455Mapping;
 import io.h2ws.core.wire.WireMapping;
@@ -28,11 +29,22 @@ public final class InMemorySockets {
     /** Opens both ends with the given wire mappings. */
     public static Pair open(WebSocket.Listener clientListener, WebSocket.Listener serverListener, WebSocketOptions options,
                             WireMapping clientMapping, WireMapping serverMapping) {
+        return open(clientListener, serverListener, options, clientMapping, serverMapping, null);
+    }
+
+    /** Opens both ends with RFC 6455 framing and permessage-deflate agreed with {@code deflate} (null: off). */
+    public static Pair open(WebSocket.Listener clientListener, WebSocket.Listener serverListener, WebSocketOptions options,
+                            DeflateParams deflate) {
+        return open(clientListener, serverListener, options, new Rfc6455Mapping(Role.CLIENT), new Rfc6455Mapping(Role.SERVER), deflate);
+    }
+
+    private static Pair open(WebSocket.Listener clientListener, WebSocket.Listener serverListener, WebSocketOptions options,
+                             WireMapping clientMapping, WireMapping serverMapping, DeflateParams deflate) {
         InMemoryCarriers.Pair carriers = InMemoryCarriers.pair(Transport.H2);
         RealWebSocket server = new RealWebSocket(carriers.server(), Role.SERVER, serverMapping, serverListener,
-                options, "", "/memory", 0, Timers.shared());
+                options, "", "/memory", 0, Timers.shared(), deflate, null);
         RealWebSocket client = new RealWebSocket(carriers.client(), Role.CLIENT, clientMapping, clientListener,
-                options, "", "/memory", 0, Timers.shared());
+                options, "", "/memory", 0, Timers.shared(), deflate, null);
         server.start();
         client.start();
         return new Pair(client, server);

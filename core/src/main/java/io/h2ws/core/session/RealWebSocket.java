@@ -94,6 +94,19 @@ public final class RealWebSocket implements H2wsSocket {
     public RealWebSocket(Carrier carrier, Role role, WireMapping mapping, WebSocket.Listener listener,
                          WebSocketOptions options, String subprotocol, String path, int allowedRsv,
                          ScheduledExecutorService timers) {
+        this(carrier, role, mapping, listener, options, subprotocol, path, allowedRsv, timers, null, null);
+    }
+
+    /**
+     * As above, with permessage-deflate negotiated when {@code deflate} is non-null.
+     *
+     * @param deflate       the agreed RFC 7692 parameters, or null without the extension
+     * @param deflateConfig our compression settings (level, minimum size), or null for defaults
+     */
+    public RealWebSocket(Carrier carrier, Role role, WireMapping mapping, WebSocket.Listener listener,
+                         WebSocketOptions options, String subprotocol, String path, int allowedRsv,
+                         ScheduledExecutorService timers, io.h2ws.core.extension.DeflateParams deflate,
+                         io.h2ws.core.extension.DeflateConfig deflateConfig) {
         this.carrier = Objects.requireNonNull(carrier, "carrier");
         this.listener = Objects.requireNonNull(listener, "listener");
         this.options = Objects.requireNonNull(options, "options");
@@ -102,7 +115,12 @@ public final class RealWebSocket implements H2wsSocket {
         this.path = path;
         this.mappingName = mapping.name();
         this.session = new WebSocketSession(role, mapping, new WebSocketSession.Config(
-                options.maxFrameSize(), options.maxMessageSize(), allowedRsv, options.autoPong()));
+                options.maxFrameSize(), options.maxMessageSize(), allowedRsv, options.autoPong()), deflate, deflateConfig);
+        carrierDone.whenComplete((v, e) -> {
+            synchronized (lock) {
+                session.release();
+            }
+        });
     }
 
     /** Calls {@code onOpen}, then starts reading as the listener demands. Call once. */
@@ -601,6 +619,11 @@ public final class RealWebSocket implements H2wsSocket {
     @Override
     public boolean isSecure() {
         return carrier.isSecure();
+    }
+
+    /** True when permessage-deflate (RFC 7692) is in use on this socket. */
+    public boolean isCompressing() {
+        return session.isCompressing();
     }
 
     @Override

@@ -11,6 +11,10 @@ import java.util.Deque;
 import java.util.Map;
 
 import io.h2ws.core.ProtocolViolation;
+import io.h2ws.core.extension.DeflateConfig;
+import io.h2ws.core.extension.DeflateParams;
+import io.h2ws.core.extension.MessageDeflater;
+import io.h2ws.core.extension.MessageInflater;
 import io.h2ws.core.frame.CloseCodes;
 import io.h2ws.core.frame.FrameHeader;
 import io.h2ws.core.frame.Opcode;
@@ -75,11 +79,40 @@ public final class WebSocketSession {
     private int sendingOpcode = -1;
     private CharBuffer pendingHighSurrogate;
 
+    // permessage-deflate (RFC 7692), when negotiated
+    private final DeflateConfig deflateConfig;
+    private final MessageDeflater deflater;
+    private final MessageInflater inflater;
+    private boolean receivingCompressed;
+    private boolean sendingCompressed;
+    private final java.util.function.Consumer<ByteBuffer> inflated = this::onDecodedPayload;
+
     private int closeCodeSent = -1;
     private int closeCodeReceived = -1;
 
     public WebSocketSession(Role role, WireMapping mapping, Config config) {
+        this(role, mapping, config, null, null);
+    }
+
+    /**
+     * A session with permessage-deflate negotiated ({@code deflate} non-null): RSV1 marks a
+     * compressed message (RFC 7692 section 6), and compressed input inflates within the
+     * message size limit.
+     */
+    public WebSocketSession(Role role, WireMapping mapping, Config config, DeflateParams deflate, DeflateConfig deflateConfig) {
         this.role = role;
+        if (deflate != null) {
+            DeflateConfig dc = deflateConfig == null ? DeflateConfig.defaults() : deflateConfig;
+            config = new Config(config.maxFrameSize(), config.maxMessageSize(),
+                    config.allowedRsv() | FrameHeader.RSV1, config.autoPong());
+            this.deflateConfig = dc;
+            this.deflater = MessageDeflater.forSending(role, deflate, dc);
+            this.inflater = MessageInflater.forReceiving(role, deflate, dc, config.maxMessageSize());
+        } else {
+            this.deflateConfig = null;
+            this.deflater = null;
+            this.inflater = null;
+        }
         this.config = config;
         this.decoder = mapping.newDecoder(new Sink());
         this.encoder = mapping.newEncoder();
@@ -241,6 +274,11 @@ public final class WebSocketSession {
                 throw new ProtocolViolation(CloseCodes.PROTOCOL_ERROR, "RFC 6455 section 5.2",
                         "RSV bits 0x" + Integer.toHexString(h.rsv()) + " set without a negotiated extension");
             }
+            boolean rsv1 = (h.rsv() & FrameHeader.RSV1) != 0;
+            if (rsv1 && (Opcode.isControl(op) || op == Opcode.CONTINUATION)) {
+                throw new ProtocolViolation(CloseCodes.PROTOCOL_ERROR, "RFC 7692 section 6.1",
+                        "RSV1 on a " + Opcode.name(op) + " frame; only a message's first frame may carry it");
+            }
             if (Opcode.isControl(op)) {
                 if (!h.fin()) {
                     throw new ProtocolViolation(CloseCodes.PROTOCOL_ERROR, "RFC 6455 section 5.5",
@@ -263,6 +301,7 @@ public final class WebSocketSession {
                 }
                 messageOpcode = op;
                 messageBytes = 0;
+                receivingCompressed = rsv1;
             }
             if (!Opcode.isControl(op)) {
                 if (h.payloadLength() > config.maxFrameSize()) {
@@ -282,10 +321,10 @@ public final class WebSocketSession {
         public void onPayload(ByteBuffer chunk) {
             if (Opcode.isControl(frame.opcode())) {
                 control.put(chunk);
-            } else if (messageOpcode == Opcode.TEXT) {
-                utf8.decode(chunk, textPart);
+            } else if (receivingCompressed) {
+                inflater.inflate(chunk, false, inflated);
             } else {
-                appendBinary(chunk);
+                onDecodedPayload(chunk);
             }
         }
 
@@ -322,6 +361,10 @@ public final class WebSocketSession {
                 }
                 default:
                     if (h.fin()) {
+                        if (receivingCompressed) {
+                            inflater.inflate(ByteBuffer.allocate(0), true, inflated);
+                            receivingCompressed = false;
+                        }
                         if (messageOpcode == Opcode.TEXT) {
                             utf8.finish();
                         }
@@ -329,6 +372,15 @@ public final class WebSocketSession {
                         messageOpcode = -1;
                     }
             }
+        }
+    }
+
+    /** Payload after decompression (or as it came when the message is not compressed). */
+    private void onDecodedPayload(ByteBuffer chunk) {
+        if (messageOpcode == Opcode.TEXT) {
+            utf8.decode(chunk, textPart);
+        } else {
+            appendBinary(chunk);
         }
     }
 
@@ -395,8 +447,36 @@ public final class WebSocketSession {
         } else {
             throw new IllegalStateException("a " + Opcode.name(sendingOpcode) + " message is still open");
         }
+        int rsv = 0;
+        if (deflater != null) {
+            if (wireOpcode != Opcode.CONTINUATION) {
+                sendingCompressed = deflateConfig.shouldCompress(payload.remaining());
+                rsv = sendingCompressed ? FrameHeader.RSV1 : 0;
+            }
+            if (sendingCompressed) {
+                payload = deflater.deflate(payload, last);
+            }
+        }
         sendingOpcode = last ? -1 : opcode;
-        return encode(last, wireOpcode, payload, false);
+        return Output.of(encoder.encode(last, rsv, wireOpcode, payload), false);
+    }
+
+    /** True when permessage-deflate was negotiated for this session. */
+    public boolean isCompressing() {
+        return deflater != null;
+    }
+
+    /** Native memory held by the compression contexts (RFC 7692), 0 without the extension. */
+    public long compressionMemory() {
+        return deflater == null ? 0 : deflater.memoryEstimate() + inflater.memoryEstimate();
+    }
+
+    /** Frees what the session holds outside the heap (zlib contexts); call when the socket is done. */
+    public void release() {
+        if (deflater != null) {
+            deflater.end();
+            inflater.end();
+        }
     }
 
     private ByteBuffer encodeUtf8(CharSequence text, boolean last) {
