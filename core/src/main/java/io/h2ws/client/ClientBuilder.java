@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import io.h2ws.H2wsSocket;
 import io.h2ws.Transport;
 import io.h2ws.WebSocketOptions;
+import io.h2ws.core.extension.DeflateConfig;
 import io.h2ws.core.handshake.HeaderTokens;
 
 /**
@@ -34,6 +35,7 @@ public final class ClientBuilder implements WebSocket.Builder {
     private WebSocketOptions options = WebSocketOptions.DEFAULTS;
     private Transport transport = Transport.AUTO;
     private boolean messageMapping;
+    private DeflateConfig deflate = DeflateConfig.disabled();
 
     public ClientBuilder(Connector connector) {
         this.connector = Objects.requireNonNull(connector);
@@ -105,6 +107,15 @@ public final class ClientBuilder implements WebSocket.Builder {
         return this;
     }
 
+    /**
+     * Offers permessage-deflate (RFC 7692) with these settings; off by default, as in the JDK
+     * client. {@code DeflateConfig.defaults()} offers {@code permessage-deflate; client_max_window_bits}.
+     */
+    public ClientBuilder deflate(DeflateConfig deflate) {
+        this.deflate = Objects.requireNonNull(deflate);
+        return this;
+    }
+
     /** Limits and timeouts of the socket. */
     public ClientBuilder options(WebSocketOptions options) {
         this.options = Objects.requireNonNull(options);
@@ -131,7 +142,7 @@ public final class ClientBuilder implements WebSocket.Builder {
             throw new IllegalStateException("the message mapping runs on HTTP/2 only, not " + transport);
         }
         ClientRequest request = new ClientRequest(uri, List.copyOf(headers), subprotocols, connectTimeout, options,
-                transport, messageMapping);
+                transport, messageMapping, deflate);
         return connector.connect(request, listener);
     }
 }

@@ -7,6 +7,7 @@ import java.util.Map;
 
 import io.h2ws.Transport;
 import io.h2ws.WebSocketOptions;
+import io.h2ws.core.extension.DeflateConfig;
 
 /**
  * What a client asks for, whichever transport carries it.
@@ -19,15 +20,23 @@ import io.h2ws.WebSocketOptions;
  * @param transport      H1, H2 or AUTO
  * @param messageMapping true to open the socket with the experimental HTTP/2 message mapping
  *                       ({@code :protocol h2ws-message}) instead of RFC 6455 framing; HTTP/2 only
+ * @param deflate        permessage-deflate settings; offered when enabled
  */
 public record ClientRequest(URI uri, List<Map.Entry<String, String>> headers, List<String> subprotocols,
                             Duration connectTimeout, WebSocketOptions options, Transport transport,
-                            boolean messageMapping) {
+                            boolean messageMapping, DeflateConfig deflate) {
+
+    /** A request without compression. */
+    public ClientRequest(URI uri, List<Map.Entry<String, String>> headers, List<String> subprotocols,
+                         Duration connectTimeout, WebSocketOptions options, Transport transport,
+                         boolean messageMapping) {
+        this(uri, headers, subprotocols, connectTimeout, options, transport, messageMapping, DeflateConfig.disabled());
+    }
 
     /** A request with RFC 6455 framing. */
     public ClientRequest(URI uri, List<Map.Entry<String, String>> headers, List<String> subprotocols,
                          Duration connectTimeout, WebSocketOptions options, Transport transport) {
-        this(uri, headers, subprotocols, connectTimeout, options, transport, false);
+        this(uri, headers, subprotocols, connectTimeout, options, transport, false, DeflateConfig.disabled());
     }
 
     /** True for wss. */

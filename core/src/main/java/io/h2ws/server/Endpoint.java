@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.function.Predicate;
 
 import io.h2ws.WebSocketOptions;
+import io.h2ws.core.extension.DeflateConfig;
 import io.h2ws.core.handshake.HandshakeException;
 
 /**
@@ -25,6 +26,7 @@ public final class Endpoint {
     private final Predicate<String> originPolicy;
     private final Acceptor acceptor;
     private final WebSocketOptions options;
+    private final DeflateConfig deflate;
 
     private Endpoint(Builder b) {
         this.path = b.path;
@@ -32,6 +34,7 @@ public final class Endpoint {
         this.originPolicy = b.originPolicy;
         this.acceptor = Objects.requireNonNull(b.acceptor, "acceptor");
         this.options = b.options;
+        this.deflate = b.deflate;
     }
 
     /** A builder for the endpoint at {@code path} (an exact path, without query). */
@@ -66,6 +69,11 @@ public final class Endpoint {
         return options;
     }
 
+    /** permessage-deflate settings; enabled by default, as in Jetty and every browser. */
+    public DeflateConfig deflate() {
+        return deflate;
+    }
+
     /** Builds an {@link Endpoint}. */
     public static final class Builder {
         private final String path;
@@ -73,6 +81,7 @@ public final class Endpoint {
         private Predicate<String> originPolicy = origin -> true;
         private Acceptor acceptor;
         private WebSocketOptions options = WebSocketOptions.DEFAULTS;
+        private DeflateConfig deflate = DeflateConfig.defaults();
 
         private Builder(String path) {
             if (path == null || !path.startsWith("/")) {
@@ -105,6 +114,12 @@ public final class Endpoint {
 
         public Builder options(WebSocketOptions options) {
             this.options = Objects.requireNonNull(options);
+            return this;
+        }
+
+        /** permessage-deflate settings; {@link DeflateConfig#disabled()} declines every offer. */
+        public Builder deflate(DeflateConfig deflate) {
+            this.deflate = Objects.requireNonNull(deflate);
             return this;
         }
 

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 import io.h2ws.WebSocketOptions;
+import io.h2ws.core.extension.DeflateParams;
+import io.h2ws.core.handshake.ExtensionHeader;
 import io.h2ws.core.handshake.ExtensionOffer;
 
 /** The outcome of the shared server handshake rules: accept with what was negotiated, or refuse with a status. */
@@ -14,10 +16,19 @@ public sealed interface HandshakeDecision {
      * Accept.
      *
      * @param subprotocol the selected subprotocol, or null for none (no header in the response)
-     * @param extensions  the accepted extensions, in the order they apply (empty for none)
+     * @param extensions  the accepted extensions as they go in the response's
+     *                    {@code sec-websocket-extensions} (empty for none)
+     * @param deflate     the permessage-deflate parameters in effect, or null when not negotiated
      */
     record Accept(Endpoint endpoint, WebSocket.Listener listener, String subprotocol,
-                  List<ExtensionOffer> extensions, WebSocketOptions options) implements HandshakeDecision {}
+                  List<ExtensionOffer> extensions, WebSocketOptions options, DeflateParams deflate)
+            implements HandshakeDecision {
+
+        /** The {@code sec-websocket-extensions} response value, or null when none was accepted. */
+        public String extensionsHeader() {
+            return extensions.isEmpty() ? null : ExtensionHeader.format(extensions);
+        }
+    }
 
     /**
      * Refuse with an HTTP status, a reason for the body and the log, and extra response headers

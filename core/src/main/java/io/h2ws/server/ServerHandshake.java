@@ -5,7 +5,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import io.h2ws.core.extension.PerMessageDeflateNegotiation;
 import io.h2ws.core.handshake.ExtensionHeader;
+import io.h2ws.core.handshake.ExtensionOffer;
 import io.h2ws.core.handshake.HandshakeException;
 import io.h2ws.core.handshake.HandshakeHeaders;
 import io.h2ws.core.handshake.Subprotocols;
@@ -29,8 +31,9 @@ public final class ServerHandshake {
      *   <li>a malformed {@code sec-websocket-protocol} or {@code sec-websocket-extensions}: 400;</li>
      *   <li>the endpoint's acceptor throws: its status (or 403).</li>
      * </ul>
-     * Extensions are not negotiated yet: offers are parsed (and rejected when malformed) and none
-     * is accepted, which section 9.1 allows.
+     * Of the offered extensions only permessage-deflate (RFC 7692) is known; it is accepted per
+     * the endpoint's {@link Endpoint#deflate()} settings, and offers we cannot honour are declined
+     * (section 9.1 lets a server accept none).
      */
     public static HandshakeDecision decide(Endpoints endpoints, HandshakeRequest request) {
         Optional<Endpoint> found = endpoints.match(request.path());
@@ -48,11 +51,12 @@ public final class ServerHandshake {
             return new HandshakeDecision.Reject(403, "origin " + origin + " is not allowed");
         }
         List<String> offered;
+        List<ExtensionOffer> extensionOffers;
         try {
             offered = Subprotocols.parseOffer(request.headers(HandshakeHeaders.SEC_WEBSOCKET_PROTOCOL));
-            ExtensionHeader.parse(request.headers(HandshakeHeaders.SEC_WEBSOCKET_EXTENSIONS));
+            extensionOffers = ExtensionHeader.parse(request.headers(HandshakeHeaders.SEC_WEBSOCKET_EXTENSIONS));
         } catch (IllegalArgumentException e) {
-            return new HandshakeDecision.Reject(400, e.getMessage());
+            return new HandshakeDecision.Reject(400, "malformed header: " + e.getMessage());
         }
         String subprotocol = Subprotocols.select(offered, endpoint.subprotocols()).orElse(null);
         WebSocket.Listener listener;
@@ -66,6 +70,10 @@ public final class ServerHandshake {
         if (listener == null) {
             return new HandshakeDecision.Reject(403, "endpoint refused the socket");
         }
-        return new HandshakeDecision.Accept(endpoint, listener, subprotocol, List.of(), endpoint.options());
+        Optional<PerMessageDeflateNegotiation.Accepted> deflate =
+                PerMessageDeflateNegotiation.accept(extensionOffers, endpoint.deflate());
+        return new HandshakeDecision.Accept(endpoint, listener, subprotocol,
+                deflate.map(a -> List.of(a.response())).orElse(List.of()), endpoint.options(),
+                deflate.map(PerMessageDeflateNegotiation.Accepted::params).orElse(null));
     }
 }
