@@ -1,0 +1,709 @@
+package io.h2ws.h2;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+
+import javax.net.ssl.SSLContext;
+
+import org.eclipse.jetty.http.HostPortHttpField;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.http2.ErrorCode;
+import org.eclipse.jetty.http2.api.Session;
+import org.eclipse.jetty.http2.api.Stream;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.frames.GoAwayFrame;
+import org.eclipse.jetty.http2.frames.HeadersFrame;
+import org.eclipse.jetty.http2.frames.ResetFrame;
+import org.eclipse.jetty.http2.frames.SettingsFrame;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Promise;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.h2ws.H2wsSocket;
+import io.h2ws.Transport;
+import io.h2ws.client.ClientRequest;
+import io.h2ws.client.Connector;
+import io.h2ws.client.HandshakeFailedException;
+import io.h2ws.core.handshake.ExtensionHeader;
+import io.h2ws.core.handshake.HandshakeException;
+import io.h2ws.core.handshake.HandshakeHeaders;
+import io.h2ws.core.handshake.Subprotocols;
+import io.h2ws.core.session.RealWebSocket;
+import io.h2ws.core.session.Role;
+import io.h2ws.core.session.Timers;
+import io.h2ws.core.wire.Rfc6455Mapping;
+
+/**
+ * Client sockets over HTTP/2 (RFC 8441) on Jetty's {@link HTTP2Client}: one HTTP/2 connection
+ * per origin (scheme, host, port) carries every socket to that origin, one stream each.
+ *
+ * <p>A new connection is used only after the server's SETTINGS arrived and allowed extended
+ * CONNECT (RFC 8441 section 3); otherwise the socket fails with
+ * {@link ExtendedConnectNotSupportedException}. When the server's SETTINGS_MAX_CONCURRENT_STREAMS
+ * is reached, a new socket waits for a free stream ({@link StreamLimitPolicy#WAIT}, the default)
+ * or opens another connection ({@link StreamLimitPolicy#NEW_CONNECTION}); either way it is
+ * bounded by the connect timeout. After a GOAWAY the open sockets finish on the old connection and
+ * new ones go to a new connection. Losing a connection fails each of its sockets with 1006.
+ */
+public final class H2Connector implements Connector, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(H2Connector.class);
+
+    /** What a new socket does when every connection to its origin is at the server's stream limit. */
+    public enum StreamLimitPolicy {
+        /** Wait for a stream to close on an existing connection (bounded by the connect timeout). */
+        WAIT,
+        /** Open another connection to the origin (up to {@link Builder#maxConnectionsPerOrigin}). */
+        NEW_CONNECTION
+    }
+
+    private final HTTP2Client client;
+    private final SslContextFactory.Client sslContextFactory;
+    private final Duration connectTimeout;
+    private final StreamLimitPolicy policy;
+    private final int maxConnectionsPerOrigin;
+    private final Map<String, Origin> origins = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /** A connector with the defaults: JDK trust store, 10 s connect timeout, {@link StreamLimitPolicy#WAIT}. */
+    public H2Connector() {
+        this(builder());
+    }
+
+    private H2Connector(Builder b) {
+        this.connectTimeout = b.connectTimeout;
+        this.policy = b.policy;
+        this.maxConnectionsPerOrigin = b.maxConnectionsPerOrigin;
+        ClientConnector connector = new ClientConnector();
+        sslContextFactory = new SslContextFactory.Client();
+        if (b.sslContext != null) {
+            sslContextFactory.setSslContext(b.sslContext);
+        }
+        connector.setSslContextFactory(sslContextFactory);
+        connector.setConnectTimeout(b.connectTimeout);
+        client = new HTTP2Client(connector);
+        client.setInitialStreamRecvWindow(b.streamRecvWindow);
+        // Session credit returns only when a stream's bytes are consumed: a small session window
+        // would let a few stalled sockets block all the others (see spec-notes/rfc8441-mapping.md).
+        client.setInitialSessionRecvWindow(1 << 30);
+        try {
+            client.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start the HTTP/2 client", e);
+        }
+    }
+
+    /** A builder with the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public CompletableFuture<H2wsSocket> connect(ClientRequest request, WebSocket.Listener listener) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(listener, "listener");
+        CompletableFuture<H2wsSocket> result = new CompletableFuture<>();
+        if (request.transport() == Transport.H1) {
+            result.completeExceptionally(new IllegalArgumentException("H2Connector opens HTTP/2 sockets only; asked for H1"));
+            return result;
+        }
+        if (closed) {
+            result.completeExceptionally(new IOException(request.uri() + ": connector closed"));
+            return result;
+        }
+        Duration timeout = request.connectTimeout() != null ? request.connectTimeout() : connectTimeout;
+        Attempt attempt = new Attempt(request, listener, result);
+        attempt.timer = Timers.shared().schedule(() -> client.getExecutor().execute(() -> attempt.timedOut(timeout)),
+                Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
+        origin(request).acquire(attempt);
+        return result;
+    }
+
+    private Origin origin(ClientRequest request) {
+        String host = request.uri().getHost().toLowerCase(Locale.ROOT);
+        String key = (request.secure() ? "https" : "http") + "://" + host + ":" + request.port();
+        return origins.computeIfAbsent(key, k -> new Origin(k, request.secure(), host, request.port()));
+    }
+
+    /** Open (or opening) HTTP/2 connections to the origin of {@code uri}: for tests and statistics. */
+    public int connectionCount(URI uri) {
+        boolean secure = "wss".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme());
+        int port = uri.getPort() > 0 ? uri.getPort() : secure ? 443 : 80;
+        Origin o = origins.get((secure ? "https" : "http") + "://" + uri.getHost().toLowerCase(Locale.ROOT) + ":" + port);
+        return o == null ? 0 : o.connectionCount();
+    }
+
+    /** Open (or opening) HTTP/2 connections to every origin. */
+    public int connectionCount() {
+        int n = 0;
+        for (Origin o : origins.values()) {
+            n += o.connectionCount();
+        }
+        return n;
+    }
+
+    /** Stops the HTTP/2 client: open sockets end with 1006, waiting ones fail. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Origin o : origins.values()) {
+            o.failAll(uri -> new IOException(uri + ": connector closed"));
+        }
+        try {
+            client.stop();
+        } catch (Exception e) {
+            LOG.debug("h2ws: stopping the HTTP/2 client failed", e);
+        }
+    }
+
+    /** Same as {@link #close()}. */
+    public void stop() {
+        close();
+    }
+
+    // ------------------------------------------------------------------ connections per origin
+
+    /** The connections to one origin and the sockets waiting for a stream on them. */
+    private final class Origin {
+        private final String key;
+        private final boolean secure;
+        private final String host;
+        private final int port;
+        private final List<Conn> conns = new ArrayList<>();
+        private final ArrayDeque<Attempt> waiters = new ArrayDeque<>();
+
+        Origin(String key, boolean secure, String host, int port) {
+            this.key = key;
+            this.secure = secure;
+            this.host = host;
+            this.port = port;
+        }
+
+        synchronized int connectionCount() {
+            return conns.size();
+        }
+
+        void acquire(Attempt a) {
+            synchronized (this) {
+                waiters.add(a);
+            }
+            dispatch();
+        }
+
+        /** Hands free streams to waiters in arrival order; opens a connection when one is needed. */
+        void dispatch() {
+            List<Runnable> grants = new ArrayList<>();
+            synchronized (this) {
+                while (!waiters.isEmpty()) {
+                    Attempt a = waiters.peek();
+                    if (a.isSettled()) {
+                        waiters.poll();
+                        continue;
+                    }
+                    Conn c = free();
+                    if (c == null) {
+                        break;
+                    }
+                    waiters.poll();
+                    c.active++;
+                    grants.add(() -> a.granted(c));
+                }
+                if (!waiters.isEmpty() && needsConnection() && !closed) {
+                    open();
+                }
+            }
+            grants.forEach(Runnable::run);
+        }
+
+        private Conn free() {
+            for (Conn c : conns) {
+                if (c.state == ConnState.READY && !c.goingAway && c.active < c.maxStreams) {
+                    return c;
+                }
+            }
+            return null;
+        }
+
+        private boolean needsConnection() {
+            int usable = 0;
+            for (Conn c : conns) {
+                if (c.state == ConnState.CONNECTING) {
+                    return false; // wait for its SETTINGS before deciding
+                }
+                if (c.state == ConnState.READY && !c.goingAway) {
+                    usable++;
+                }
+            }
+            return usable == 0 || (policy == StreamLimitPolicy.NEW_CONNECTION && usable < maxConnectionsPerOrigin);
+        }
+
+        private void open() {
+            Conn c = new Conn(this);
+            conns.add(c);
+            InetSocketAddress address = new InetSocketAddress(host, port);
+            Promise<Session> promise = new Promise<>() {
+                @Override
+                public void succeeded(Session session) {
+                    c.session = session;
+                }
+
+                @Override
+                public void failed(Throwable x) {
+                    connectionFailed(c, uri -> new IOException(uri + ": cannot connect to " + key + ": " + x, x));
+                }
+            };
+            LOG.debug("h2ws: opening an HTTP/2 connection to {}", key);
+            if (secure) {
+                client.connect(sslContextFactory, address, c, promise);
+            } else {
+                client.connect(address, c, promise);
+            }
+        }
+
+        void ready(Conn c) {
+            synchronized (this) {
+                if (c.state != ConnState.CONNECTING) {
+                    return;
+                }
+                c.state = ConnState.READY;
+            }
+            dispatch();
+        }
+
+        /** The connection never became usable: waiters fail unless another connection may serve them. */
+        void connectionFailed(Conn c, Function<URI, IOException> failure) {
+            List<Attempt> failed = new ArrayList<>();
+            synchronized (this) {
+                if (c.state == ConnState.CLOSED) {
+                    return;
+                }
+                boolean wasReady = c.state == ConnState.READY;
+                c.state = ConnState.CLOSED;
+                conns.remove(c);
+                if (!wasReady) {
+                    boolean alternative = conns.stream().anyMatch(o -> o.state != ConnState.CLOSED && !o.goingAway);
+                    if (!alternative) {
+                        failed.addAll(waiters);
+                        waiters.clear();
+                    }
+                }
+            }
+            for (Attempt a : failed) {
+                a.fail(failure.apply(a.request.uri()));
+            }
+            dispatch();
+        }
+
+        void release(Conn c) {
+            synchronized (this) {
+                c.active--;
+            }
+            dispatch();
+        }
+
+        /** Puts a waiter back first in line, e.g. when Jetty counted a closing stream still open. */
+        void retry(Attempt a) {
+            synchronized (this) {
+                waiters.addFirst(a);
+            }
+            Timers.shared().schedule(() -> client.getExecutor().execute(this::dispatch), 10, TimeUnit.MILLISECONDS);
+        }
+
+        void failAll(Function<URI, IOException> failure) {
+            List<Attempt> failed;
+            synchronized (this) {
+                failed = new ArrayList<>(waiters);
+                waiters.clear();
+            }
+            for (Attempt a : failed) {
+                a.fail(failure.apply(a.request.uri()));
+            }
+        }
+    }
+
+    private enum ConnState { CONNECTING, READY, CLOSED }
+
+    /** One HTTP/2 connection, and its session listener. Counters are guarded by the origin. */
+    private final class Conn implements Session.Listener {
+        private final Origin origin;
+        private final Set<StreamCarrier> carriers = ConcurrentHashMap.newKeySet();
+        volatile Session session;
+        ConnState state = ConnState.CONNECTING;
+        boolean goingAway;
+        int maxStreams = Integer.MAX_VALUE;
+        int active;
+
+        Conn(Origin origin) {
+            this.origin = origin;
+        }
+
+        @Override
+        public void onSettings(Session session, SettingsFrame frame) {
+            if (frame.isReply()) {
+                return;
+            }
+            this.session = session;
+            Map<Integer, Integer> settings = frame.getSettings();
+            Integer max = settings.get(SettingsFrame.MAX_CONCURRENT_STREAMS);
+            boolean first;
+            synchronized (origin) {
+                if (max != null) {
+                    maxStreams = max;
+                }
+                first = state == ConnState.CONNECTING;
+            }
+            if (!first) {
+                origin.dispatch(); // the limit may have grown
+                return;
+            }
+            Integer connect = settings.get(SettingsFrame.ENABLE_CONNECT_PROTOCOL);
+            if (connect == null || connect != 1) {
+                // RFC 8441 section 3: without the setting the client MUST NOT send :protocol.
+                LOG.debug("h2ws: {} does not allow extended CONNECT (SETTINGS {})", origin.key, settings);
+                String detail = "SETTINGS_ENABLE_CONNECT_PROTOCOL is " + (connect == null ? "absent" : connect);
+                origin.connectionFailed(this, uri -> new ExtendedConnectNotSupportedException(uri, detail));
+                session.close(ErrorCode.NO_ERROR.code, "no extended CONNECT", Callback.NOOP);
+                return;
+            }
+            origin.ready(this);
+        }
+
+        @Override
+        public void onGoAway(Session session, GoAwayFrame frame) {
+            synchronized (origin) {
+                goingAway = true;
+            }
+            LOG.debug("h2ws: GOAWAY from {}: {}", origin.key, frame);
+            origin.dispatch();
+        }
+
+        @Override
+        public boolean onIdleTimeout(Session session) {
+            synchronized (origin) {
+                // Open WebSockets keep the connection; each has its own idle timeout.
+                return active == 0;
+            }
+        }
+
+        @Override
+        public void onClose(Session session, GoAwayFrame frame, Callback callback) {
+            closed(new IOException("HTTP/2 connection to " + origin.key + " closed: " + frame));
+            callback.succeeded();
+        }
+
+        @Override
+        public void onFailure(Session session, Throwable failure, Callback callback) {
+            closed(failure instanceof IOException ? failure : new IOException("HTTP/2 connection to " + origin.key + " failed: " + failure, failure));
+            callback.succeeded();
+        }
+
+        private void closed(Throwable cause) {
+            origin.connectionFailed(this, uri -> new IOException(uri + ": " + cause.getMessage(), cause));
+            for (StreamCarrier c : List.copyOf(carriers)) {
+                c.fail(cause);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ one socket's handshake
+
+    /** One socket being opened: waits for a stream, sends the extended CONNECT, reads the answer. */
+    private final class Attempt implements Stream.Listener {
+        final ClientRequest request;
+        private final WebSocket.Listener listener;
+        private final CompletableFuture<H2wsSocket> result;
+        private final AtomicBoolean settled = new AtomicBoolean();
+        private final AtomicBoolean released = new AtomicBoolean();
+        volatile ScheduledFuture<?> timer;
+        private volatile Conn conn;
+        private volatile Stream stream;
+        private volatile StreamCarrier carrier;
+        /** Failed or timed out: a stream that shows up later is reset. */
+        private volatile boolean abandoned;
+
+        Attempt(ClientRequest request, WebSocket.Listener listener, CompletableFuture<H2wsSocket> result) {
+            this.request = request;
+            this.listener = listener;
+            this.result = result;
+        }
+
+        boolean isSettled() {
+            return settled.get();
+        }
+
+        void granted(Conn c) {
+            conn = c;
+            if (isSettled()) {
+                releaseSlot();
+                return;
+            }
+            HttpFields.Mutable fields = HttpFields.build();
+            fields.put(HandshakeHeaders.SEC_WEBSOCKET_VERSION, HandshakeHeaders.VERSION);
+            if (!request.subprotocols().isEmpty()) {
+                fields.put(HandshakeHeaders.SEC_WEBSOCKET_PROTOCOL, String.join(", ", request.subprotocols()));
+            }
+            for (Map.Entry<String, String> h : request.headers()) {
+                fields.add(h.getKey().toLowerCase(Locale.ROOT), h.getValue());
+            }
+            // RFC 8441 section 4/5: CONNECT + :protocol, with the ws(s) URI's http(s) scheme.
+            MetaData.ConnectRequest connect = new MetaData.ConnectRequest(request.secure() ? "https" : "http",
+                    new HostPortHttpField(request.authority()), request.pathAndQuery(), fields, HandshakeHeaders.WEBSOCKET);
+            c.session.newStream(new HeadersFrame(connect, null, false), new Promise<>() {
+                @Override
+                public void succeeded(Stream s) {
+                    stream = s;
+                    if (abandoned) {
+                        reset(s); // timed out or failed while the HEADERS were on their way
+                    }
+                }
+
+                @Override
+                public void failed(Throwable x) {
+                    releaseSlot();
+                    if (x instanceof IllegalStateException && String.valueOf(x.getMessage()).contains("Max local stream count")) {
+                        LOG.debug("h2ws: {} stream limit reached in Jetty's count; retrying", conn.origin.key);
+                        released.set(false);
+                        conn.origin.retry(Attempt.this);
+                        return;
+                    }
+                    fail(new IOException(request.uri() + ": cannot open an HTTP/2 stream: " + x, x));
+                }
+            }, this);
+        }
+
+        private void releaseSlot() {
+            Conn c = conn;
+            if (c != null && released.compareAndSet(false, true)) {
+                c.origin.release(c);
+            }
+        }
+
+        @Override
+        public void onHeaders(Stream s, HeadersFrame frame) {
+            if (!(frame.getMetaData() instanceof MetaData.Response response)) {
+                return; // trailers: the stream ends through DATA/END_STREAM handling
+            }
+            int status = response.getStatus();
+            if (status < 200) {
+                return; // interim response: the real one follows
+            }
+            if (status >= 300) {
+                reset(s);
+                fail(new HandshakeFailedException(request.uri(), status, "the server refused the extended CONNECT"));
+                return;
+            }
+            if (frame.isEndStream()) {
+                fail(new HandshakeFailedException(request.uri(), status, "the server ended the stream in its 2xx answer (RFC 8441 section 5)"));
+                return;
+            }
+            HttpFields fields = response.getHttpFields();
+            String subprotocol = joined(fields, HandshakeHeaders.SEC_WEBSOCKET_PROTOCOL);
+            try {
+                Subprotocols.checkClientSide(request.subprotocols(), subprotocol);
+                String extensions = joined(fields, HandshakeHeaders.SEC_WEBSOCKET_EXTENSIONS);
+                if (extensions != null) {
+                    ExtensionHeader.checkClientSide(List.of(), ExtensionHeader.parse(extensions));
+                }
+            } catch (HandshakeException | IllegalArgumentException e) {
+                reset(s);
+                fail(new HandshakeFailedException(request.uri(), -1, e instanceof HandshakeException h ? h.reason() : e.getMessage()));
+                return;
+            }
+            if (!settled.compareAndSet(false, true)) {
+                reset(s);
+                return;
+            }
+            cancelTimer();
+            boolean secure = request.secure();
+            StreamCarrier c = new StreamCarrier(s, secure);
+            carrier = c;
+            Conn owner = conn;
+            RealWebSocket socket = new RealWebSocket(c, Role.CLIENT, new Rfc6455Mapping(Role.CLIENT), listener,
+                    request.options(), subprotocol == null ? "" : subprotocol.trim(), request.pathAndQuery(), 0, Timers.shared());
+            owner.carriers.add(c);
+            socket.whenCarrierDone().whenComplete((v, e) -> owner.carriers.remove(c));
+            socket.start();
+            result.complete(socket);
+        }
+
+        @Override
+        public void onDataAvailable(Stream s) {
+            StreamCarrier c = carrier;
+            if (c != null) {
+                c.streamListener().onDataAvailable(s);
+            } else {
+                // body of a refused answer: drop it
+                Stream.Listener.AUTO_DISCARD.onDataAvailable(s);
+            }
+        }
+
+        @Override
+        public void onReset(Stream s, ResetFrame frame, Callback callback) {
+            StreamCarrier c = carrier;
+            if (c != null) {
+                c.streamListener().onReset(s, frame, callback);
+                return;
+            }
+            fail(new IOException(request.uri() + ": the server reset the stream before answering: "
+                    + ErrorCode.toString(frame.getError(), "error " + frame.getError())));
+            callback.succeeded();
+        }
+
+        @Override
+        public void onFailure(Stream s, int error, String reason, Throwable failure, Callback callback) {
+            StreamCarrier c = carrier;
+            if (c != null) {
+                c.streamListener().onFailure(s, error, reason, failure, callback);
+                return;
+            }
+            fail(new IOException(request.uri() + ": stream failed before the answer: " + reason, failure));
+            callback.succeeded();
+        }
+
+        @Override
+        public void onIdleTimeout(Stream s, TimeoutException x, Promise<Boolean> promise) {
+            promise.succeeded(false); // the connect timeout and the socket's idle timeout decide
+        }
+
+        @Override
+        public void onClosed(Stream s) {
+            releaseSlot();
+        }
+
+        void timedOut(Duration timeout) {
+            if (settled.compareAndSet(false, true)) {
+                abandoned = true;
+                Stream s = stream;
+                if (s != null) {
+                    reset(s);
+                }
+                result.completeExceptionally(new HttpConnectTimeoutException(request.uri()
+                        + ": WebSocket over HTTP/2 not open within " + timeout));
+            }
+        }
+
+        void fail(Throwable failure) {
+            if (settled.compareAndSet(false, true)) {
+                abandoned = true;
+                Stream s = stream;
+                if (s != null) {
+                    reset(s);
+                }
+                cancelTimer();
+                result.completeExceptionally(failure);
+            }
+        }
+
+        private void cancelTimer() {
+            ScheduledFuture<?> t = timer;
+            if (t != null) {
+                t.cancel(false);
+            }
+        }
+
+        private void reset(Stream s) {
+            if (!s.isReset() && !s.isClosed()) {
+                s.reset(new ResetFrame(s.getId(), ErrorCode.CANCEL_STREAM_ERROR.code), Callback.NOOP);
+            }
+        }
+    }
+
+    private static String joined(HttpFields fields, String name) {
+        List<String> values = new ArrayList<>();
+        for (HttpField f : fields) {
+            if (f.is(name)) {
+                values.add(f.getValue() == null ? "" : f.getValue());
+            }
+        }
+        return values.isEmpty() ? null : String.join(", ", values);
+    }
+
+    /** Builds an {@link H2Connector}. */
+    public static final class Builder {
+        private SSLContext sslContext;
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private StreamLimitPolicy policy = StreamLimitPolicy.WAIT;
+        private int maxConnectionsPerOrigin = 8;
+        private int streamRecvWindow = H2ServerConnectionFactory.DEFAULT_STREAM_RECV_WINDOW;
+
+        private Builder() {}
+
+        /** The TLS context for wss (trust, client keys); null for the JDK default. */
+        public Builder sslContext(SSLContext context) {
+            this.sslContext = context;
+            return this;
+        }
+
+        /** Bound on connecting plus the handshake when the request sets none. Default 10 s. */
+        public Builder connectTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("connect timeout must be positive: " + timeout);
+            }
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        /** What to do at the server's stream limit. Default {@link StreamLimitPolicy#WAIT}. */
+        public Builder streamLimitPolicy(StreamLimitPolicy policy) {
+            this.policy = Objects.requireNonNull(policy);
+            return this;
+        }
+
+        /** Connections per origin under {@link StreamLimitPolicy#NEW_CONNECTION}; beyond, sockets wait. Default 8. */
+        public Builder maxConnectionsPerOrigin(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxConnectionsPerOrigin must be positive: " + max);
+            }
+            this.maxConnectionsPerOrigin = max;
+            return this;
+        }
+
+        /** Per-stream receive window: what one socket that stops reading leaves buffered. Default 256 KiB. */
+        public Builder streamRecvWindow(int bytes) {
+            if (bytes < 65535) {
+                throw new IllegalArgumentException("streamRecvWindow below the HTTP/2 default 65535: " + bytes);
+            }
+            this.streamRecvWindow = bytes;
+            return this;
+        }
+
+        public H2Connector build() {
+            return new H2Connector(this);
+        }
+    }
+
+    @Override
+    public String toString() {
+        Map<String, Integer> counts = new HashMap<>();
+        origins.forEach((k, o) -> counts.put(k, o.connectionCount()));
+        return "H2Connector" + counts;
+    }
+}

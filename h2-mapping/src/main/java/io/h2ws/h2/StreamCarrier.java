@@ -1,0 +1,431 @@
+package io.h2ws.h2;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.eclipse.jetty.http2.ErrorCode;
+import org.eclipse.jetty.http2.api.Stream;
+import org.eclipse.jetty.http2.frames.DataFrame;
+import org.eclipse.jetty.http2.frames.ResetFrame;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Promise;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.h2ws.Transport;
+import io.h2ws.core.wire.Carrier;
+
+/**
+ * A {@link Carrier} over one HTTP/2 stream opened by an extended CONNECT (RFC 8441 section 4):
+ * the WebSocket bytes travel in DATA frames, END_STREAM ends a half, RST_STREAM(CANCEL) aborts
+ * (RFC 8441 section 5.1).
+ *
+ * <p>Reads are driven by {@link #demand()}: one Jetty {@code stream.demand()} per call, and the
+ * chunk's {@code release} is Jetty's {@code Data.release()}, so HTTP/2 flow-control credit (a
+ * WINDOW_UPDATE) goes back only when the session has consumed the bytes. A socket whose listener
+ * stops calling {@code request(n)} therefore closes its stream window and nothing else.
+ *
+ * <p>Jetty's buffers are handed over as they are: the core's frame decoder unmasks in place only
+ * when the buffer is writable and uses its own scratch buffer otherwise, so no copy is needed.
+ *
+ * <p>Receiver calls are serialised by a small non-blocking queue: Jetty may report a reset on
+ * one thread while a chunk is being delivered on another, and the {@link Carrier} contract
+ * promises the receiver it never sees two calls at once.
+ */
+public final class StreamCarrier implements Carrier {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StreamCarrier.class);
+    /** Buffers below this size are gathered into one DATA frame with their neighbours. */
+    private static final int SMALL = 4096;
+    /** Largest gathered DATA payload; bigger buffers are sent as they are (Jetty splits them). */
+    private static final int GATHER_LIMIT = 16 * 1024;
+
+    private final Stream stream;
+    private final boolean secure;
+    private final Stream.Listener listener = new Listener();
+
+    private final Object lock = new Object();
+    // guarded by lock
+    private Receiver receiver;
+    private boolean endPending;     // a DATA with bytes and END_STREAM was delivered; onEnd follows on next demand
+    private boolean demandPending;  // demand() came before start()
+    private Throwable failure;      // the stream failed; reported on start or at once
+    private boolean terminal;       // onEnd or onFailure was queued for the receiver
+    private boolean aborted;
+    private boolean endReceived;
+    private boolean endSent;
+
+    // receiver serialisation
+    private final ConcurrentLinkedQueue<Runnable> calls = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger callsWip = new AtomicInteger();
+
+    /**
+     * @param stream the stream of an accepted extended CONNECT (server) or of a 2xx answer (client)
+     * @param secure true when the HTTP/2 connection runs over TLS
+     */
+    public StreamCarrier(Stream stream, boolean secure) {
+        this.stream = Objects.requireNonNull(stream, "stream");
+        this.secure = secure;
+    }
+
+    /**
+     * The Jetty listener that feeds this carrier: return it from {@code onNewStream} (server),
+     * or forward to it from the stream's listener after the response (client).
+     */
+    public Stream.Listener streamListener() {
+        return listener;
+    }
+
+    /** The HTTP/2 stream id, for logs and tests. */
+    public int streamId() {
+        return stream.getId();
+    }
+
+    @Override
+    public void start(Receiver receiver) {
+        Objects.requireNonNull(receiver, "receiver");
+        boolean demandNow;
+        synchronized (lock) {
+            if (this.receiver != null) {
+                throw new IllegalStateException("already started");
+            }
+            this.receiver = receiver;
+            demandNow = demandPending;
+            demandPending = false;
+            if (failure != null && !terminal) {
+                terminal = true;
+                Throwable f = failure;
+                call(() -> receiver.onFailure(f));
+            }
+        }
+        drainCalls();
+        if (demandNow) {
+            demand();
+        }
+    }
+
+    @Override
+    public void demand() {
+        boolean endNow;
+        synchronized (lock) {
+            if (receiver == null) {
+                demandPending = true;
+                return;
+            }
+            if (terminal) {
+                return;
+            }
+            endNow = endPending;
+            if (endNow) {
+                endPending = false;
+                terminal = true;
+                Receiver r = receiver;
+                call(r::onEnd);
+            }
+        }
+        if (endNow) {
+            drainCalls();
+        } else {
+            stream.demand();
+        }
+    }
+
+    /** Runs queued receiver calls on this thread unless another thread is already running them. */
+    private void drainCalls() {
+        if (callsWip.getAndIncrement() != 0) {
+            return;
+        }
+        do {
+            Runnable r;
+            while ((r = calls.poll()) != null) {
+                try {
+                    r.run();
+                } catch (Throwable t) {
+                    LOG.warn("h2ws stream {}: receiver threw", stream.getId(), t);
+                }
+            }
+        } while (callsWip.decrementAndGet() != 0);
+    }
+
+    private void call(Runnable r) {
+        calls.add(r);
+    }
+
+    private void onDataAvailable() {
+        for (;;) {
+            Stream.Data data = stream.readData();
+            if (data == null) {
+                stream.demand();
+                return;
+            }
+            DataFrame frame = data.frame();
+            ByteBuffer bytes = frame.getByteBuffer();
+            boolean end = frame.isEndStream();
+            if (!bytes.hasRemaining()) {
+                data.release();
+                if (end) {
+                    synchronized (lock) {
+                        endReceived = true;
+                        if (terminal) {
+                            return;
+                        }
+                        terminal = true;
+                        Receiver r = receiver;
+                        call(r::onEnd);
+                    }
+                    drainCalls();
+                    return;
+                }
+                continue; // an empty DATA frame without END_STREAM carries nothing: read on
+            }
+            AtomicBoolean released = new AtomicBoolean();
+            Runnable release = () -> {
+                if (released.compareAndSet(false, true)) {
+                    data.release();
+                }
+            };
+            synchronized (lock) {
+                if (end) {
+                    endReceived = true;
+                    endPending = true;
+                }
+                if (terminal) {
+                    release.run();
+                    return;
+                }
+                Receiver r = receiver;
+                call(() -> r.onData(bytes, release));
+            }
+            drainCalls();
+            return;
+        }
+    }
+
+    /** The stream or its connection failed: report it once, unless the receiver already had its end. */
+    void fail(Throwable cause) {
+        synchronized (lock) {
+            if (terminal || aborted) {
+                return;
+            }
+            failure = cause;
+            if (receiver == null) {
+                return; // reported by start()
+            }
+            terminal = true;
+            Receiver r = receiver;
+            call(() -> r.onFailure(cause));
+        }
+        drainCalls();
+    }
+
+    @Override
+    public void write(ByteBuffer[] buffers, boolean last, WriteCallback callback) {
+        Objects.requireNonNull(callback, "callback");
+        synchronized (lock) {
+            if (aborted || endSent) {
+                callback.completed(new IOException(aborted ? "stream aborted" : "stream output already ended"));
+                return;
+            }
+        }
+        List<ByteBuffer> chunks = gather(buffers);
+        if (chunks.isEmpty()) {
+            if (!last) {
+                callback.completed(null);
+                return;
+            }
+            chunks.add(ByteBuffer.allocate(0));
+        }
+        new WriteChain(chunks, last, callback).next();
+    }
+
+    /** Gathers small buffers (frame headers, short messages) so they share DATA frames. */
+    static List<ByteBuffer> gather(ByteBuffer[] buffers) {
+        List<ByteBuffer> out = new ArrayList<>();
+        List<ByteBuffer> group = new ArrayList<>();
+        int groupBytes = 0;
+        for (ByteBuffer b : buffers) {
+            int n = b.remaining();
+            if (n == 0) {
+                continue;
+            }
+            if (n >= SMALL) {
+                groupBytes = flushGroup(group, groupBytes, out);
+                out.add(b);
+                continue;
+            }
+            if (groupBytes + n > GATHER_LIMIT) {
+                groupBytes = flushGroup(group, groupBytes, out);
+            }
+            group.add(b);
+            groupBytes += n;
+        }
+        flushGroup(group, groupBytes, out);
+        return out;
+    }
+
+    private static int flushGroup(List<ByteBuffer> group, int bytes, List<ByteBuffer> out) {
+        if (group.size() == 1) {
+            out.add(group.get(0));
+        } else if (group.size() > 1) {
+            ByteBuffer merged = ByteBuffer.allocate(bytes);
+            for (ByteBuffer g : group) {
+                merged.put(g);
+            }
+            out.add(merged.flip());
+        }
+        group.clear();
+        return 0;
+    }
+
+    /** Sends chunks as consecutive DATA frames: Jetty allows one pending write per stream. */
+    private final class WriteChain implements Callback {
+        private final List<ByteBuffer> chunks;
+        private final boolean last;
+        private final WriteCallback callback;
+        private int index;
+
+        WriteChain(List<ByteBuffer> chunks, boolean last, WriteCallback callback) {
+            this.chunks = chunks;
+            this.last = last;
+            this.callback = callback;
+        }
+
+        void next() {
+            ByteBuffer chunk = chunks.get(index++);
+            boolean endStream = last && index == chunks.size();
+            try {
+                stream.data(new DataFrame(stream.getId(), chunk, endStream), this);
+            } catch (RuntimeException e) {
+                failed(e);
+            }
+        }
+
+        @Override
+        public void succeeded() {
+            if (index < chunks.size()) {
+                boolean stop;
+                synchronized (lock) {
+                    stop = aborted;
+                }
+                if (stop) {
+                    callback.completed(new IOException("stream aborted"));
+                } else {
+                    next();
+                }
+                return;
+            }
+            if (last) {
+                synchronized (lock) {
+                    endSent = true;
+                }
+            }
+            callback.completed(null);
+        }
+
+        @Override
+        public void failed(Throwable x) {
+            callback.completed(x instanceof IOException ? x : new IOException("stream write failed: " + x, x));
+        }
+    }
+
+    @Override
+    public void abort(Throwable cause) {
+        synchronized (lock) {
+            if (aborted || (endSent && endReceived)) {
+                return;
+            }
+            aborted = true;
+            terminal = true; // the socket reports its own end after an abort
+        }
+        LOG.debug("h2ws stream {}: abort: {}", stream.getId(), String.valueOf(cause));
+        reset();
+    }
+
+    @Override
+    public void close() {
+        boolean reset;
+        synchronized (lock) {
+            // After a clean close both halves ended and Jetty has freed the stream; anything else
+            // (e.g. the close timeout fired) must still free the peer's stream slot.
+            reset = !aborted && !(endSent && endReceived) && failure == null;
+            if (reset) {
+                aborted = true;
+                terminal = true;
+            }
+        }
+        if (reset) {
+            reset();
+        }
+    }
+
+    private void reset() {
+        if (!stream.isReset() && !stream.isClosed()) {
+            stream.reset(new ResetFrame(stream.getId(), ErrorCode.CANCEL_STREAM_ERROR.code), Callback.NOOP);
+        }
+    }
+
+    @Override
+    public Transport transport() {
+        return Transport.H2;
+    }
+
+    @Override
+    public boolean isSecure() {
+        return secure;
+    }
+
+    @Override
+    public SocketAddress remoteAddress() {
+        return stream.getSession().getRemoteSocketAddress();
+    }
+
+    @Override
+    public SocketAddress localAddress() {
+        return stream.getSession().getLocalSocketAddress();
+    }
+
+    @Override
+    public String toString() {
+        return "StreamCarrier[#" + stream.getId() + (secure ? " tls" : "") + "]";
+    }
+
+    private final class Listener implements Stream.Listener {
+        @Override
+        public void onDataAvailable(Stream s) {
+            StreamCarrier.this.onDataAvailable();
+        }
+
+        @Override
+        public void onReset(Stream s, ResetFrame frame, Callback callback) {
+            try {
+                fail(new IOException("stream reset by peer: " + ErrorCode.toString(frame.getError(), "error " + frame.getError())));
+            } finally {
+                callback.succeeded();
+            }
+        }
+
+        @Override
+        public void onFailure(Stream s, int error, String reason, Throwable cause, Callback callback) {
+            try {
+                fail(cause instanceof IOException ? cause
+                        : new IOException("stream failed: " + ErrorCode.toString(error, reason) + (reason == null ? "" : " (" + reason + ")"), cause));
+            } finally {
+                callback.succeeded();
+            }
+        }
+
+        @Override
+        public void onIdleTimeout(Stream s, TimeoutException x, Promise<Boolean> promise) {
+            // A WebSocket may be silent for hours; its own idle timeout (WebSocketOptions) decides.
+            promise.succeeded(false);
+        }
+    }
+}
