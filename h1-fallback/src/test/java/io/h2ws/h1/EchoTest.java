@@ -141,6 +141,15 @@ class EchoTest {
         assertTrue(ws.sendText("late", true).isCompletedExceptionally(), "no sending after the close handshake");
     }
 
+    /** The server-side socket knows its transport, TLS, path with query and peer. */
+    @ParameterizedTest(name = "tls={0}")
+    @ValueSource(booleans = {false, true})
+    void serverSocketDescribesItself(boolean tls) throws Exception {
+        Recorder r = new Recorder();
+        open(tls, "/info?x=1", r);
+        assertEquals("H1 secure=" + tls + " path=/info?x=1 remote=true", r.next(Rec.Text.class).text());
+    }
+
     /** RFC 6455 section 4.2.2 step 4: the server picks its most preferred subprotocol among those offered. */
     @ParameterizedTest(name = "tls={0}")
     @ValueSource(booleans = {false, true})

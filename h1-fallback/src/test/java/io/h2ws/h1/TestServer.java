@@ -23,7 +23,8 @@ import io.h2ws.tls.SelfSignedCertificate;
  * <ul>
  *   <li>{@code /echo}: {@link EchoListener};</li>
  *   <li>{@code /chat}: subprotocols v2, v1 (server preference) and echo;</li>
- *   <li>{@code /strict}: echo, only for Origin https://good.example.</li>
+ *   <li>{@code /strict}: echo, only for Origin https://good.example;</li>
+ *   <li>{@code /info}: sends one text describing the server-side socket.</li>
  * </ul>
  * More endpoints can be added to {@link #endpoints} before or after start.
  */
@@ -44,6 +45,15 @@ final class TestServer implements AutoCloseable {
         endpoints.add(Endpoint.builder("/chat").subprotocols("v2", "v1").listener(() -> new EchoListener(serverCloses)).build());
         endpoints.add(Endpoint.builder("/strict").originPolicy("https://good.example"::equals)
                 .listener(() -> new EchoListener(serverCloses)).build());
+        endpoints.add(Endpoint.builder("/info").listener(() -> new java.net.http.WebSocket.Listener() {
+            @Override
+            public void onOpen(java.net.http.WebSocket ws) {
+                io.h2ws.H2wsSocket s = (io.h2ws.H2wsSocket) ws;
+                ws.sendText(s.transport() + " secure=" + s.isSecure() + " path=" + s.path()
+                        + " remote=" + (s.remoteAddress() != null), true);
+                ws.request(1);
+            }
+        }).build());
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("test-server");
         server = new Server(threads);
