@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import io.h2ws.client.ClientRequest;
 import io.h2ws.client.Connector;
+import io.h2ws.client.HandshakeFailedException;
 import io.h2ws.h2.ExtendedConnectNotSupportedException;
 
 /**
@@ -31,6 +32,28 @@ final class AutoConnector implements Connector {
     AutoConnector(Connector h1, Connector h2) {
         this.h1 = h1;
         this.h2 = h2;
+    }
+
+    /**
+     * Whether an HTTP/2 attempt failed in a way that HTTP/1.1 may succeed: the server lacks
+     * extended CONNECT, or did not speak HTTP/2 at all (ALPN without h2, the h2c preface
+     * refused). A refusal with an HTTP status on a working HTTP/2 connection, or a port that
+     * refuses TCP, would fail over HTTP/1.1 as well and is reported as it is.
+     */
+    private static boolean speaksHttp11Instead(Throwable cause) {
+        if (cause instanceof ExtendedConnectNotSupportedException) {
+            return true;
+        }
+        if (cause instanceof HandshakeFailedException hf && hf.status() > 0) {
+            return false;
+        }
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
+                    || t instanceof java.util.concurrent.TimeoutException) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
@@ -54,19 +77,21 @@ final class AutoConnector implements Connector {
                 return;
             }
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-            if (cause instanceof ExtendedConnectNotSupportedException) {
-                LOG.debug("{} does not offer WebSocket over HTTP/2 ({}); using HTTP/1.1", origin, cause.getMessage());
-                h1Only.add(origin);
-                h1.connect(request, listener).whenComplete((s, f) -> {
-                    if (f == null) {
-                        result.complete(s);
-                    } else {
-                        result.completeExceptionally(f);
-                    }
-                });
-            } else {
+            if (!speaksHttp11Instead(cause)) {
                 result.completeExceptionally(cause);
+                return;
             }
+            LOG.debug("{} offers no WebSocket over HTTP/2 ({}); using HTTP/1.1", origin, cause.toString());
+            h1.connect(request, listener).whenComplete((s, f) -> {
+                if (f == null) {
+                    h1Only.add(origin);
+                    result.complete(s);
+                } else {
+                    Throwable c = f instanceof CompletionException && f.getCause() != null ? f.getCause() : f;
+                    c.addSuppressed(cause);
+                    result.completeExceptionally(c);
+                }
+            });
         });
         return result;
     }

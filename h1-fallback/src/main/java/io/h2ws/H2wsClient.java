@@ -19,9 +19,8 @@ public final class H2wsClient implements AutoCloseable {
 
     private H2wsClient(SSLContext sslContext) throws Exception {
         this.h1 = new H1Connector(sslContext);
-        this.h2 = new H2Connector(sslContext);
+        this.h2 = H2Connector.builder().sslContext(sslContext).build();
         h1.start();
-        h2.start();
         this.auto = new AutoConnector(h1, h2);
     }
 
