@@ -138,12 +138,23 @@ final class ConnectCommand implements Callable<Integer> {
                     + (ws.isSecure() ? " with TLS" : "") + ", mapping " + ws.wireMapping()
                     + ", subprotocol " + (ws.getSubprotocol().isEmpty() ? "(none)" : ws.getSubprotocol()));
             err.flush();
-            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            String line;
-            while (!closed.isDone() && (line = in.readLine()) != null) {
-                ws.sendText(line, true).get(30, TimeUnit.SECONDS);
-            }
-            if (!ws.isOutputClosed()) {
+            // stdin is read on its own thread so a close from the server ends the command at once
+            CompletableFuture<Void> eof = new CompletableFuture<>();
+            Thread reader = new Thread(() -> {
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+                    String line;
+                    while (!closed.isDone() && (line = in.readLine()) != null) {
+                        ws.sendText(line, true).get(30, TimeUnit.SECONDS);
+                    }
+                    eof.complete(null);
+                } catch (Exception e) {
+                    eof.completeExceptionally(e);
+                }
+            }, "h2ws-connect-stdin");
+            reader.setDaemon(true);
+            reader.start();
+            CompletableFuture.anyOf(closed, eof).exceptionally(e -> null).get();
+            if (!closed.isDone() && !ws.isOutputClosed()) {
                 ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(10, TimeUnit.SECONDS);
             }
             String how;
