@@ -92,6 +92,7 @@ class ServerHandshakeTest {
         Head h = send(request("/echo", "").replace("Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 8"));
         assertRefused(h, 426, "Sec-WebSocket-Version");
         assertEquals("13", h.header("Sec-WebSocket-Version"));
+        assertEquals("websocket", h.header("Upgrade"), "RFC 9110 section 15.5.22: a 426 carries Upgrade");
         Head missing = send(request("/echo", "").replace("Sec-WebSocket-Version: 13\r\n", ""));
         assertEquals(426, missing.status());
         assertEquals("13", missing.header("Sec-WebSocket-Version"));
