@@ -187,6 +187,17 @@ class ServerHandshakeTest {
         assertNull(ok.header("Sec-WebSocket-Extensions"));
     }
 
+    /** A refusal leaves the HTTP/1.1 connection usable: the next request on it can still upgrade. */
+    @Test
+    void connectionStaysUsableAfterARefusal() throws Exception {
+        try (RawConnection c = RawConnection.connect(server.port())) {
+            c.write(request("/nowhere", ""));
+            assertEquals(404, c.readHead(true).status());
+            c.write(request("/echo", ""));
+            assertEquals(101, c.readHead(false).status());
+        }
+    }
+
     /** The body names the rule broken, as plain text that a browser will not sniff. */
     @Test
     void refusalsArePlainText() throws Exception {
