@@ -23,12 +23,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 
 import org.eclipse.jetty.io.AbstractConnection;
 import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ssl.SslClientConnectionFactory;
+import org.eclipse.jetty.io.ssl.SslConnection;
+import org.eclipse.jetty.io.ssl.SslHandshakeListener;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Promise;
@@ -132,7 +137,23 @@ public final class H1Connector implements Connector {
         context.put(org.eclipse.jetty.io.Transport.CONTEXT_KEY, org.eclipse.jetty.io.Transport.TCP_IP);
         ClientConnectionFactory factory = attempt;
         if (request.secure()) {
-            factory = clientConnector.newSslClientConnectionFactory(clientConnector.getSslContextFactory(), factory);
+            factory = new SslClientConnectionFactory(clientConnector.getSslContextFactory(),
+                    clientConnector.getByteBufferPool(), clientConnector.getExecutor(), factory) {
+                @Override
+                public Connection customize(Connection connection, Map<String, Object> ctx) {
+                    if (connection instanceof SslConnection ssl) {
+                        // the TLS failure reaches us before the close it causes, which would otherwise
+                        // be reported as a bare "connection closed"
+                        ssl.addHandshakeListener(new SslHandshakeListener() {
+                            @Override
+                            public void handshakeFailed(Event event, Throwable failure) {
+                                attempt.fail(attempt.describe(failure, "TLS handshake failed"));
+                            }
+                        });
+                    }
+                    return super.customize(connection, ctx);
+                }
+            };
         }
         context.put(ClientConnectionFactory.CONTEXT_KEY, factory);
         context.put(ClientConnector.CONNECTION_PROMISE_CONTEXT_KEY, Promise.from(c -> { }, attempt::connectFailed));
@@ -172,14 +193,27 @@ public final class H1Connector implements Connector {
         }
 
         void connectFailed(Throwable cause) {
-            IOException e;
-            if (cause instanceof ConnectException) {
-                e = new ConnectException(uri + ": cannot connect: " + cause.getMessage());
-                e.initCause(cause);
-            } else {
-                e = new IOException(uri + ": cannot connect: " + cause, cause);
+            fail(describe(cause, "cannot connect"));
+        }
+
+        /** The failure as an IOException naming the URI, keeping its kind (TLS, refused, timeout). */
+        IOException describe(Throwable cause, String what) {
+            if (cause instanceof HandshakeFailedException || cause instanceof HttpConnectTimeoutException) {
+                return (IOException) cause;
             }
-            fail(e);
+            String message = uri + ": " + what + ": " + cause.getMessage();
+            IOException e;
+            if (cause instanceof SSLHandshakeException) {
+                e = new SSLHandshakeException(message);
+            } else if (cause instanceof SSLException) {
+                e = new SSLException(message);
+            } else if (cause instanceof ConnectException) {
+                e = new ConnectException(message);
+            } else {
+                e = new IOException(uri + ": " + what + ": " + cause);
+            }
+            e.initCause(cause);
+            return e;
         }
 
         void fail(Throwable cause) {
@@ -260,7 +294,8 @@ public final class H1Connector implements Connector {
                 getEndPoint().close();
                 return;
             }
-            getEndPoint().write(Callback.from(this::fillInterested, attempt::fail), attempt.requestBytes());
+            getEndPoint().write(Callback.from(this::fillInterested,
+                    x -> attempt.fail(attempt.describe(x, "cannot send the handshake"))), attempt.requestBytes());
         }
 
         @Override
@@ -289,7 +324,7 @@ public final class H1Connector implements Connector {
                     }
                 }
             } catch (Throwable x) {
-                attempt.fail(x instanceof IOException ? x : new IOException(attempt.uri + ": " + x, x));
+                attempt.fail(attempt.describe(x, "cannot read the handshake response"));
             }
         }
 
@@ -321,7 +356,7 @@ public final class H1Connector implements Connector {
 
         @Override
         public void onFillInterestedFailed(Throwable cause) {
-            attempt.fail(cause instanceof IOException ? cause : new IOException(attempt.uri + ": " + cause, cause));
+            attempt.fail(attempt.describe(cause, "cannot read the handshake response"));
         }
 
         @Override
@@ -334,7 +369,8 @@ public final class H1Connector implements Connector {
         public void onClose(Throwable cause) {
             super.onClose(cause);
             if (!upgraded) {
-                attempt.fail(new IOException(attempt.uri + ": connection closed during the handshake", cause));
+                attempt.fail(cause != null ? attempt.describe(cause, "connection closed during the handshake")
+                        : new IOException(attempt.uri + ": connection closed during the handshake"));
             }
         }
     }

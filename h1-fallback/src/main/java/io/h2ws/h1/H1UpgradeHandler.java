@@ -121,7 +121,15 @@ public final class H1UpgradeHandler extends Handler.Wrapper {
                 headersByLowerCaseName(fields), request.getConnectionMetaData().getRemoteSocketAddress());
         HandshakeDecision decision = ServerHandshake.decide(endpoints, hr);
         if (decision instanceof HandshakeDecision.Reject reject) {
-            return refuse(response, callback, reject.status(), reject.reason(), reject.headers());
+            Map<String, String> headers = reject.headers();
+            if (reject.status() == 426) {
+                // RFC 9110 section 15.5.22: a 426 names the protocol to upgrade to; the shared
+                // rules leave it out because HTTP/2 forbids Upgrade (RFC 9113 section 8.2.2)
+                headers = new LinkedHashMap<>(headers);
+                headers.putIfAbsent("Upgrade", HandshakeHeaders.WEBSOCKET);
+                headers.putIfAbsent("Connection", "Upgrade");
+            }
+            return refuse(response, callback, reject.status(), reject.reason(), headers);
         }
         HandshakeDecision.Accept accept = (HandshakeDecision.Accept) decision;
 

@@ -222,6 +222,18 @@ class ClientHandshakeTest {
         assertTrue(io.getMessage().contains(uri.toString()), io.getMessage());
     }
 
+    /** wss with a certificate the client does not trust fails as an IOException naming the URI. */
+    @Test
+    void untrustedCertificateFailsNamingTheUri() throws Exception {
+        try (TestServer tls = new TestServer(true)) {
+            URI uri = tls.uri("/echo");
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> builder().buildH2ws(uri, new Recorder()).get(10, TimeUnit.SECONDS));
+            IOException io = assertInstanceOf(javax.net.ssl.SSLException.class, e.getCause(), String.valueOf(e.getCause()));
+            assertTrue(io.getMessage().contains(uri.toString()), io.getMessage());
+        }
+    }
+
     @Test
     void silentServerHitsTheConnectTimeout() throws Exception {
         Throwable t = failureFor(builder().connectTimeout(Duration.ofMillis(300)), (c, req) -> c.read());

@@ -66,8 +66,9 @@ class JettyInteropTest {
         }
 
         @Override
-        public void onWebSocketClose(int statusCode, String reason) {
+        public void onWebSocketClose(int statusCode, String reason, Callback callback) {
             events.add("close:" + statusCode + ":" + reason);
+            callback.succeed();
         }
 
         @Override
@@ -115,8 +116,9 @@ class JettyInteropTest {
         }
 
         @Override
-        public void onWebSocketClose(int statusCode, String reason) {
+        public void onWebSocketClose(int statusCode, String reason, Callback callback) {
             closes.add(statusCode + " " + reason);
+            callback.succeed();
         }
     }
 

@@ -92,6 +92,7 @@ class ServerHandshakeTest {
         Head h = send(request("/echo", "").replace("Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 8"));
         assertRefused(h, 426, "Sec-WebSocket-Version");
         assertEquals("13", h.header("Sec-WebSocket-Version"));
+        assertEquals("websocket", h.header("Upgrade"), "RFC 9110 section 15.5.22: a 426 carries Upgrade");
         Head missing = send(request("/echo", "").replace("Sec-WebSocket-Version: 13\r\n", ""));
         assertEquals(426, missing.status());
         assertEquals("13", missing.header("Sec-WebSocket-Version"));
@@ -184,6 +185,17 @@ class ServerHandshakeTest {
         Head ok = send(request("/echo", "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"));
         assertEquals(101, ok.status(), "a well-formed offer is accepted without the extension");
         assertNull(ok.header("Sec-WebSocket-Extensions"));
+    }
+
+    /** A refusal leaves the HTTP/1.1 connection usable: the next request on it can still upgrade. */
+    @Test
+    void connectionStaysUsableAfterARefusal() throws Exception {
+        try (RawConnection c = RawConnection.connect(server.port())) {
+            c.write(request("/nowhere", ""));
+            assertEquals(404, c.readHead(true).status());
+            c.write(request("/echo", ""));
+            assertEquals(101, c.readHead(false).status());
+        }
     }
 
     /** The body names the rule broken, as plain text that a browser will not sniff. */

@@ -82,8 +82,12 @@ final class TestServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         openSockets.closeAll("test over", Duration.ofSeconds(5));
-        server.stop();
+        try {
+            server.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot stop the test server", e);
+        }
     }
 }
