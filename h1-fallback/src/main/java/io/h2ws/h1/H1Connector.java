@@ -48,11 +48,10 @@ import io.h2ws.client.ClientRequest;
 import io.h2ws.client.Connector;
 import io.h2ws.client.HandshakeFailedException;
 import io.h2ws.core.handshake.AcceptKey;
-import io.h2ws.core.handshake.ExtensionHeader;
+import io.h2ws.client.ClientHandshake;
 import io.h2ws.core.handshake.HandshakeException;
 import io.h2ws.core.handshake.HandshakeHeaders;
 import io.h2ws.core.handshake.HeaderTokens;
-import io.h2ws.core.handshake.Subprotocols;
 import io.h2ws.core.session.RealWebSocket;
 import io.h2ws.core.session.Role;
 import io.h2ws.core.session.Timers;
@@ -237,6 +236,10 @@ public final class H1Connector implements Connector {
             if (!request.subprotocols().isEmpty()) {
                 sb.append("Sec-WebSocket-Protocol: ").append(String.join(", ", request.subprotocols())).append("\r\n");
             }
+            String extensions = ClientHandshake.extensionOffer(request);
+            if (extensions != null) {
+                sb.append("Sec-WebSocket-Extensions: ").append(extensions).append("\r\n");
+            }
             for (Map.Entry<String, String> h : request.headers()) {
                 sb.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n");
             }
@@ -244,8 +247,8 @@ public final class H1Connector implements Connector {
             return ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
         }
 
-        /** Checks the head (section 4.1, the client's rules for the response) and returns the subprotocol, "" for none. */
-        String check(ResponseHead head) throws HandshakeFailedException {
+        /** Checks the head (section 4.1, the client's rules for the response) and returns what was agreed. */
+        ClientHandshake.Agreed check(ResponseHead head) throws HandshakeFailedException {
             if (head.status != 101) {
                 throw new HandshakeFailedException(uri, head.status, "server refused the WebSocket handshake: "
                         + head.reasonPhrase + (head.bodyPrefix.isEmpty() ? "" : ": " + head.bodyPrefix));
@@ -263,12 +266,10 @@ public final class H1Connector implements Connector {
                         : "wrong") + " (RFC 6455 section 4.1)");
             }
             try {
-                ExtensionHeader.checkClientSide(List.of(),
-                        ExtensionHeader.parse(head.values(HandshakeHeaders.SEC_WEBSOCKET_EXTENSIONS)));
-                List<String> protocols = head.values(HandshakeHeaders.SEC_WEBSOCKET_PROTOCOL);
-                String selected = protocols.isEmpty() ? null : String.join(", ", protocols);
-                Subprotocols.checkClientSide(request.subprotocols(), selected);
-                return selected == null ? "" : selected.strip();
+                ClientHandshake.Agreed agreed = ClientHandshake.check(request,
+                        head.values(HandshakeHeaders.SEC_WEBSOCKET_PROTOCOL),
+                        head.values(HandshakeHeaders.SEC_WEBSOCKET_EXTENSIONS));
+                return new ClientHandshake.Agreed(agreed.subprotocol().strip(), agreed.deflate());
             } catch (HandshakeException | IllegalArgumentException e) {
                 throw new HandshakeFailedException(uri, -1, e.getMessage());
             }
@@ -332,12 +333,13 @@ public final class H1Connector implements Connector {
             if (attempt.future.isDone()) {
                 return; // timed out meanwhile: fail() closed the end point
             }
-            String subprotocol = attempt.check(parsed);
+            ClientHandshake.Agreed agreed = attempt.check(parsed);
             ClientRequest request = attempt.request;
             EndPointCarrier carrier = new EndPointCarrier(getEndPoint(), clientConnector.getExecutor(),
                     clientConnector.getByteBufferPool(), Role.CLIENT, request.options().idleTimeout());
             RealWebSocket socket = new RealWebSocket(carrier, Role.CLIENT, new Rfc6455Mapping(Role.CLIENT),
-                    attempt.listener, request.options(), subprotocol, request.pathAndQuery(), 0, Timers.shared());
+                    attempt.listener, request.options(), agreed.subprotocol(), request.pathAndQuery(), 0, Timers.shared(),
+                    agreed.deflate(), request.deflate());
             carrier.onOpened(() -> {
                 socket.start();
                 if (!attempt.future.complete(socket)) {

@@ -136,7 +136,8 @@ public final class H1UpgradeHandler extends Handler.Wrapper {
         EndPointCarrier carrier = new EndPointCarrier(endPoint, request.getComponents().getExecutor(),
                 request.getComponents().getByteBufferPool(), Role.SERVER, accept.options().idleTimeout());
         RealWebSocket socket = new RealWebSocket(carrier, Role.SERVER, new Rfc6455Mapping(Role.SERVER),
-                accept.listener(), accept.options(), accept.subprotocol(), pathQuery, 0, Timers.shared());
+                accept.listener(), accept.options(), accept.subprotocol(), pathQuery, 0, Timers.shared(),
+                accept.deflate(), accept.endpoint().deflate());
         carrier.onOpened(() -> {
             openSockets.add(socket);
             socket.start();
@@ -149,6 +150,9 @@ public final class H1UpgradeHandler extends Handler.Wrapper {
         out.put(HttpHeader.SEC_WEBSOCKET_ACCEPT, AcceptKey.accept(keys.get(0)));
         if (accept.subprotocol() != null) {
             out.put(HttpHeader.SEC_WEBSOCKET_SUBPROTOCOL, accept.subprotocol());
+        }
+        if (accept.extensionsHeader() != null) {
+            out.put(HttpHeader.SEC_WEBSOCKET_EXTENSIONS, accept.extensionsHeader());
         }
         // Jetty switches the end point to this connection once the 101 is written
         request.setAttribute(HttpStream.UPGRADE_CONNECTION_ATTRIBUTE, carrier);
