@@ -307,6 +307,7 @@ public final class H2Connector implements Connector, AutoCloseable {
                 boolean wasReady = c.state == ConnState.READY;
                 c.state = ConnState.CLOSED;
                 conns.remove(c);
+                LOG.debug("h2ws: connection to {} removed (was ready: {}), {} left", key, wasReady, conns.size());
                 if (!wasReady) {
                     boolean alternative = conns.stream().anyMatch(o -> o.state != ConnState.CLOSED && !o.goingAway);
                     if (!alternative) {
@@ -425,6 +426,7 @@ public final class H2Connector implements Connector, AutoCloseable {
         }
 
         private void closed(Throwable cause) {
+            LOG.debug("h2ws: connection to {} ended: {}", origin.key, cause.getMessage());
             origin.connectionFailed(this, uri -> new IOException(uri + ": " + cause.getMessage(), cause));
             for (StreamCarrier c : List.copyOf(carriers)) {
                 c.fail(cause);

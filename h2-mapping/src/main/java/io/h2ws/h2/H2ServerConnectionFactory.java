@@ -17,6 +17,7 @@ import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.http2.HTTP2Stream;
 import org.eclipse.jetty.http2.api.Session;
 import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.api.server.ServerSessionListener;
@@ -241,6 +242,14 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
 
         private Stream.Listener accept(Stream stream, HandshakeRequest handshake, HandshakeDecision.Accept accept) {
             StreamCarrier carrier = new StreamCarrier(stream, secure);
+            // Jetty installs the listener we return only after onNewStream returns, but the
+            // socket may start (and demand) as soon as the HEADERS below are written, possibly
+            // before that. Jetty's HTTP2Stream hands data demanded without a listener to
+            // AUTO_DISCARD: the client's first frames vanished now and then in H2InteropTest.
+            // So install it now (Jetty sets the same listener again afterwards).
+            if (stream instanceof HTTP2Stream h2) {
+                h2.setListener(carrier.streamListener());
+            }
             HttpFields.Mutable fields = HttpFields.build();
             if (accept.subprotocol() != null) {
                 fields.put(HandshakeHeaders.SEC_WEBSOCKET_PROTOCOL, accept.subprotocol());
