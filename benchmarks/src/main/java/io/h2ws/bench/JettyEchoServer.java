@@ -85,5 +85,10 @@ public final class JettyEchoServer {
         public void onWebSocketText(String message) {
             session.sendText(message, Callback.NOOP);
         }
+
+        @Override
+        public void onWebSocketError(Throwable cause) {
+            // a client closing with echoes in flight ends here; not worth a WARN per socket
+        }
     }
 }

@@ -73,6 +73,11 @@ public final class JettyLoadClient implements LoadClient {
             callback.succeed();
             onMessage.accept(copy);
         }
+
+        @Override
+        public void onWebSocketError(Throwable cause) {
+            // closing a socket with messages in flight ends here at every trial's end
+        }
     }
 
     private record Socket(Session session) implements LoadSocket {
