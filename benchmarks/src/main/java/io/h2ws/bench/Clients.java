@@ -1,0 +1,88 @@
+package io.h2ws.bench;
+
+import io.h2ws.cli.measure.LoadClient;
+
+import java.lang.reflect.InvocationTargetException;
+import java.net.URI;
+import java.util.List;
+
+/**
+ * Client kinds by name, and which server kind each is measured against.
+ *
+ * <p>Competitors: {@code jetty-h1}, {@code jetty-h2}, {@code netty-h1}, {@code jdk-h1} (the JDK
+ * client against the Jetty h1 server, as in the anchors), {@code raw}. Ours: {@code h2ws-h1},
+ * {@code h2ws-h2}, {@code h2ws-h2msg}, created by {@code io.h2ws.cli.measure.H2wsLoadClients.create(String, URI)}
+ * through reflection, against the {@code h2ws} server kind.
+ */
+public final class Clients {
+    public static final List<String> COMPETITORS = List.of("jetty-h1", "jetty-h2", "netty-h1", "jdk-h1", "raw");
+    public static final List<String> OURS = List.of("h2ws-h1", "h2ws-h2", "h2ws-h2msg");
+    static final String H2WS_CLIENTS = "io.h2ws.cli.measure.H2wsLoadClients";
+
+    private Clients() {}
+
+    /** The {@link EchoServers} kind a client kind talks to. */
+    public static String serverFor(String clientKind) {
+        return switch (clientKind) {
+            case "jetty-h1", "jdk-h1" -> "jetty-h1";
+            case "jetty-h2" -> "jetty-h2";
+            case "netty-h1" -> "netty-h1";
+            case "raw" -> "raw";
+            default -> {
+                if (clientKind.startsWith("h2ws-")) {
+                    yield "h2ws";
+                }
+                throw new IllegalArgumentException("unknown client kind '" + clientKind + "'");
+            }
+        };
+    }
+
+    /** The URI a client kind uses for a server on {@code port} of the loopback interface. */
+    public static URI uriFor(String clientKind, int port) {
+        return URI.create((clientKind.equals("raw") ? "tcp" : "ws") + "://127.0.0.1:" + port + "/echo");
+    }
+
+    /** True if {@code kind} can be created in this JVM (h2ws kinds need the lead's factory class). */
+    public static boolean available(String kind) {
+        if (!kind.startsWith("h2ws-")) {
+            return true;
+        }
+        try {
+            Class.forName(H2WS_CLIENTS);
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+    }
+
+    public static LoadClient create(String kind, URI uri) throws Exception {
+        return switch (kind) {
+            case "jetty-h1" -> new JettyLoadClient(uri, false);
+            case "jetty-h2" -> new JettyLoadClient(uri, true);
+            case "netty-h1" -> new NettyLoadClient(uri);
+            case "jdk-h1" -> new JdkLoadClient(uri);
+            case "raw" -> new RawLoadClient(uri);
+            default -> {
+                if (kind.startsWith("h2ws-")) {
+                    yield createH2ws(kind, uri);
+                }
+                throw new IllegalArgumentException("unknown client kind '" + kind + "'; known: " + COMPETITORS + " " + OURS);
+            }
+        };
+    }
+
+    private static LoadClient createH2ws(String kind, URI uri) throws Exception {
+        Class<?> c;
+        try {
+            c = Class.forName(H2WS_CLIENTS);
+        } catch (ClassNotFoundException e) {
+            throw new UnsupportedOperationException("client kind '" + kind + "' needs " + H2WS_CLIENTS
+                    + ".create(String, URI) on the class path; it is not there yet", e);
+        }
+        try {
+            return (LoadClient) c.getMethod("create", String.class, URI.class).invoke(null, kind, uri);
+        } catch (InvocationTargetException e) {
+            throw e.getCause() instanceof Exception ex ? ex : e;
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package io.h2ws.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.List;
+
+/**
+ * The echo servers the benchmarks measure against, one kind per implementation, each runnable
+ * as its own JVM:
+ *
+ * <pre>java -cp benchmarks.jar io.h2ws.bench.EchoServers &lt;kind&gt; &lt;port&gt;</pre>
+ *
+ * It prints {@code READY <port>} on stdout once listening (port 0 picks a free one, and the
+ * line tells which) and stops when its stdin reaches EOF, so a server forked by a benchmark dies
+ * with the JVM that forked it.
+ *
+ * <p>Kinds: {@code jetty-h1}, {@code jetty-h2} (h2c, extended CONNECT), {@code netty-h1},
+ * {@code raw} (length-prefixed TCP), and {@code h2ws}, which calls
+ * {@code io.h2ws.cli.EchoServer.start(int)} when that class is on the class path.
+ */
+public final class EchoServers {
+
+    /** Every kind {@link #start} knows. */
+    public static final List<String> KINDS = List.of("jetty-h1", "jetty-h2", "netty-h1", "raw", "h2ws");
+
+    /** A listening echo server. */
+    public interface Running extends AutoCloseable {
+        int port();
+
+        /** Stops listening and releases threads; bounded. */
+        @Override
+        void close();
+    }
+
+    private EchoServers() {}
+
+    /** Starts a server of {@code kind} in this JVM on {@code port} (0: any free port) of the loopback interface. */
+    public static Running start(String kind, int port) throws Exception {
+        return switch (kind) {
+            case "jetty-h1" -> JettyEchoServer.start(port, false);
+            case "jetty-h2" -> JettyEchoServer.start(port, true);
+            case "netty-h1" -> NettyEchoServer.start(port);
+            case "raw" -> RawNio.startServer(port);
+            case "h2ws" -> startH2ws(port);
+            default -> throw new IllegalArgumentException("unknown server kind '" + kind + "'; known: " + KINDS);
+        };
+    }
+
+    /** The class the h2ws kind delegates to; supplied by the cli module when it exists. */
+    static final String H2WS_SERVER = "io.h2ws.cli.EchoServer";
+
+    /**
+     * Our own server, through reflection so this module builds before the class exists.
+     * {@code start(int)} may return an {@link AutoCloseable} (closed on stop), something with an
+     * {@code int port()} method, or an {@code Integer} port; anything else means "listening on the
+     * port asked for".
+     */
+    static Running startH2ws(int port) throws Exception {
+        Class<?> c;
+        try {
+            c = Class.forName(H2WS_SERVER);
+        } catch (ClassNotFoundException e) {
+            throw new UnsupportedOperationException("server kind 'h2ws' needs " + H2WS_SERVER
+                    + ".start(int) on the class path; it is not there yet", e);
+        }
+        Object handle;
+        try {
+            handle = c.getMethod("start", int.class).invoke(null, port);
+        } catch (InvocationTargetException e) {
+            throw e.getCause() instanceof Exception ex ? ex : e;
+        }
+        int actual = port;
+        if (handle instanceof Integer p) {
+            actual = p;
+        } else if (handle != null) {
+            try {
+                Method m = handle.getClass().getMethod("port");
+                m.setAccessible(true);
+                actual = ((Number) m.invoke(handle)).intValue();
+            } catch (NoSuchMethodException ignored) {
+                // the handle does not tell; assume the requested port
+            }
+        }
+        if (actual == 0) {
+            throw new IllegalStateException(H2WS_SERVER + ".start(0) did not reveal the port it bound");
+        }
+        int bound = actual;
+        Object h = handle;
+        return new Running() {
+            @Override
+            public int port() {
+                return bound;
+            }
+
+            @Override
+            public void close() {
+                if (h instanceof AutoCloseable a) {
+                    try {
+                        a.close();
+                    } catch (Exception e) {
+                        System.err.println("h2ws server close: " + e);
+                    }
+                }
+            }
+        };
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 2) {
+            System.err.println("usage: EchoServers <" + String.join("|", KINDS) + "> <port>");
+            System.exit(2);
+        }
+        Running server = start(args[0], Integer.parseInt(args[1]));
+        System.out.println("READY " + server.port());
+        System.out.flush();
+        awaitEof(System.in);
+        server.close();
+        System.exit(0);
+    }
+
+    private static void awaitEof(InputStream in) {
+        byte[] sink = new byte[256];
+        try {
+            while (in.read(sink) >= 0) {
+                // a forked server reads nothing; EOF means the parent closed our stdin or died
+            }
+        } catch (IOException e) {
+            // a broken pipe ends the server as EOF does
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package io.h2ws.bench;
+
+import io.h2ws.cli.measure.LoadClient;
+
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.client.WebSocketClient;
+
+/**
+ * Jetty 12's WebSocket client, over HTTP/1.1 (one TCP connection per socket) or over HTTP/2
+ * (RFC 8441: every socket a stream of ONE h2c connection, {@code maxConnectionsPerDestination=1},
+ * as the anchors measured it). Sends are Jetty's async {@code sendBinary}; Jetty masks.
+ */
+public final class JettyLoadClient implements LoadClient {
+    private final URI uri;
+    private final boolean h2;
+    private final HttpClient http;
+    private final WebSocketClient ws;
+
+    public JettyLoadClient(URI uri, boolean h2) throws Exception {
+        this.uri = uri;
+        this.h2 = h2;
+        if (h2) {
+            http = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client()));
+            http.setMaxConnectionsPerDestination(1);
+        } else {
+            http = new HttpClient();
+            // h1: one connection per WebSocket, so the pool must hold as many as the benchmark opens
+            http.setMaxConnectionsPerDestination(100_000);
+        }
+        http.setMaxRequestsQueuedPerDestination(100_000);
+        ws = new WebSocketClient(http);
+        ws.setMaxBinaryMessageSize(JettyEchoServer.MAX_MESSAGE);
+        ws.setMaxTextMessageSize(JettyEchoServer.MAX_MESSAGE);
+        ws.setMaxFrameSize(JettyEchoServer.MAX_MESSAGE);
+        ws.start();
+    }
+
+    @Override
+    public String name() {
+        return h2 ? "jetty-h2" : "jetty-h1";
+    }
+
+    @Override
+    public CompletableFuture<LoadSocket> open(Consumer<ByteBuffer> onMessage) {
+        try {
+            return ws.connect(new Endpoint(onMessage), uri).thenApply(Socket::new);
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Copies each whole message out (the callee keeps it), then releases Jetty's buffer. */
+    public static final class Endpoint implements Session.Listener.AutoDemanding {
+        private final Consumer<ByteBuffer> onMessage;
+
+        public Endpoint(Consumer<ByteBuffer> onMessage) {
+            this.onMessage = onMessage;
+        }
+
+        @Override
+        public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
+            ByteBuffer copy = ByteBuffer.allocate(payload.remaining());
+            copy.put(payload).flip();
+            callback.succeed();
+            onMessage.accept(copy);
+        }
+
+        @Override
+        public void onWebSocketError(Throwable cause) {
+            // closing a socket with messages in flight ends here at every trial's end
+        }
+    }
+
+    private record Socket(Session session) implements LoadSocket {
+        @Override
+        public CompletableFuture<?> send(ByteBuffer message) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            session.sendBinary(message, Callback.from(() -> done.complete(null), done::completeExceptionally));
+            return done;
+        }
+
+        @Override
+        public void close() {
+            session.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            ws.stop();
+            http.stop();
+        } catch (Exception e) {
+            System.err.println(name() + " stop: " + e);
+        }
+    }
+}

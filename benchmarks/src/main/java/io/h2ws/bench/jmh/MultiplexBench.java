@@ -1,0 +1,67 @@
+package io.h2ws.bench.jmh;
+
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.IterationParams;
+
+/**
+ * N sockets each ping-ponging one 16-byte message (the anchors' section 3). h1 kinds open N TCP
+ * connections; h2 kinds open N streams on ONE connection. {@code pingPong:messages} is the
+ * aggregate round trips/s; latency as in {@link LatencyBench} (one histogram over all sockets).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+UseG1GC", "-Dorg.eclipse.jetty.LEVEL=WARN"})
+@Threads(1)
+public class MultiplexBench {
+    @Param({"jetty-h1", "jetty-h2", "netty-h1", "jdk-h1", "raw", "h2ws-h1", "h2ws-h2", "h2ws-h2msg"})
+    public String client;
+    @Param({"1", "10", "100", "1000"})
+    public int sockets;
+    @Param({"16"})
+    public int size;
+
+    private NetworkRun run;
+
+    @Setup(Level.Trial)
+    public void start() throws Exception {
+        run = new NetworkRun(client, sockets, size, 1);
+    }
+
+    @Setup(Level.Iteration)
+    public void begin() {
+        run.beginIteration();
+    }
+
+    @Benchmark
+    public void pingPong(Echoes echoes) {
+        run.tick(echoes);
+    }
+
+    @TearDown(Level.Iteration)
+    public void end(IterationParams params) {
+        run.endIteration(params);
+    }
+
+    @TearDown(Level.Trial)
+    public void stop() {
+        run.close();
+    }
+}
