@@ -55,7 +55,10 @@ import io.h2ws.core.handshake.Subprotocols;
 import io.h2ws.core.session.RealWebSocket;
 import io.h2ws.core.session.Role;
 import io.h2ws.core.session.Timers;
+import io.h2ws.client.ClientHandshake;
+import io.h2ws.core.wire.MessageMapping;
 import io.h2ws.core.wire.Rfc6455Mapping;
+import io.h2ws.core.wire.WireMapping;
 
 /**
  * Client sockets over HTTP/2 (RFC 8441) on Jetty's {@link HTTP2Client}: one HTTP/2 connection
@@ -471,12 +474,17 @@ public final class H2Connector implements Connector, AutoCloseable {
             if (!request.subprotocols().isEmpty()) {
                 fields.put(HandshakeHeaders.SEC_WEBSOCKET_PROTOCOL, String.join(", ", request.subprotocols()));
             }
+            String extensions = ClientHandshake.extensionOffer(request);
+            if (extensions != null) {
+                fields.put(HandshakeHeaders.SEC_WEBSOCKET_EXTENSIONS, extensions);
+            }
             for (Map.Entry<String, String> h : request.headers()) {
                 fields.add(h.getKey().toLowerCase(Locale.ROOT), h.getValue());
             }
             // RFC 8441 section 4/5: CONNECT + :protocol, with the ws(s) URI's http(s) scheme.
             MetaData.ConnectRequest connect = new MetaData.ConnectRequest(request.secure() ? "https" : "http",
-                    new HostPortHttpField(request.authority()), request.pathAndQuery(), fields, HandshakeHeaders.WEBSOCKET);
+                    new HostPortHttpField(request.authority()), request.pathAndQuery(), fields,
+                    request.messageMapping() ? MessageMapping.PROTOCOL : HandshakeHeaders.WEBSOCKET);
             c.session.newStream(new HeadersFrame(connect, null, false), new Promise<>() {
                 @Override
                 public void succeeded(Stream s) {
@@ -510,7 +518,11 @@ public final class H2Connector implements Connector, AutoCloseable {
         @Override
         public void onHeaders(Stream s, HeadersFrame frame) {
             if (!(frame.getMetaData() instanceof MetaData.Response response)) {
-                return; // trailers: the stream ends through DATA/END_STREAM handling
+                StreamCarrier c = carrier;
+                if (c != null) {
+                    c.onTrailersFrame(frame); // reported with the END_STREAM behind them
+                }
+                return;
             }
             int status = response.getStatus();
             if (status < 200) {
@@ -526,13 +538,10 @@ public final class H2Connector implements Connector, AutoCloseable {
                 return;
             }
             HttpFields fields = response.getHttpFields();
-            String subprotocol = joined(fields, HandshakeHeaders.SEC_WEBSOCKET_PROTOCOL);
+            ClientHandshake.Agreed agreed;
             try {
-                Subprotocols.checkClientSide(request.subprotocols(), subprotocol);
-                String extensions = joined(fields, HandshakeHeaders.SEC_WEBSOCKET_EXTENSIONS);
-                if (extensions != null) {
-                    ExtensionHeader.checkClientSide(List.of(), ExtensionHeader.parse(extensions));
-                }
+                agreed = ClientHandshake.check(request, fields.getValuesList(HandshakeHeaders.SEC_WEBSOCKET_PROTOCOL),
+                        fields.getValuesList(HandshakeHeaders.SEC_WEBSOCKET_EXTENSIONS));
             } catch (HandshakeException | IllegalArgumentException e) {
                 reset(s);
                 fail(new HandshakeFailedException(request.uri(), -1, e instanceof HandshakeException h ? h.reason() : e.getMessage()));
@@ -547,8 +556,10 @@ public final class H2Connector implements Connector, AutoCloseable {
             StreamCarrier c = new StreamCarrier(s, secure);
             carrier = c;
             Conn owner = conn;
-            RealWebSocket socket = new RealWebSocket(c, Role.CLIENT, new Rfc6455Mapping(Role.CLIENT), listener,
-                    request.options(), subprotocol == null ? "" : subprotocol.trim(), request.pathAndQuery(), 0, Timers.shared());
+            WireMapping mapping = request.messageMapping() ? new MessageMapping() : new Rfc6455Mapping(Role.CLIENT);
+            RealWebSocket socket = new RealWebSocket(c, Role.CLIENT, mapping, listener,
+                    request.options(), agreed.subprotocol().trim(), request.pathAndQuery(), 0, Timers.shared(),
+                    agreed.deflate(), request.deflate());
             owner.carriers.add(c);
             socket.whenCarrierDone().whenComplete((v, e) -> owner.carriers.remove(c));
             socket.start();

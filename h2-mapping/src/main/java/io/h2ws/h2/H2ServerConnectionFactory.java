@@ -42,7 +42,9 @@ import io.h2ws.core.handshake.HandshakeHeaders;
 import io.h2ws.core.session.RealWebSocket;
 import io.h2ws.core.session.Role;
 import io.h2ws.core.session.Timers;
+import io.h2ws.core.wire.MessageMapping;
 import io.h2ws.core.wire.Rfc6455Mapping;
+import io.h2ws.core.wire.WireMapping;
 import io.h2ws.server.Endpoints;
 import io.h2ws.server.HandshakeDecision;
 import io.h2ws.server.HandshakeRequest;
@@ -208,7 +210,8 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
                 return reject(stream, frame, 405, "CONNECT without :protocol (a tunnel) is not supported",
                         Map.of("allow", ""));
             }
-            if (!HandshakeHeaders.WEBSOCKET.equalsIgnoreCase(protocol)) {
+            boolean messageMapping = MessageMapping.PROTOCOL.equalsIgnoreCase(protocol);
+            if (!messageMapping && !HandshakeHeaders.WEBSOCKET.equalsIgnoreCase(protocol)) {
                 // RFC 8441 section 4: the :protocol names what the tunnel carries. We understand
                 // the request form but do not implement that protocol: 501 (RFC 9110 section
                 // 15.6.2), not 400, because nothing about the request is malformed.
@@ -237,10 +240,11 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
             if (decision instanceof HandshakeDecision.Reject r) {
                 return reject(stream, frame, r.status(), r.reason(), r.headers());
             }
-            return accept(stream, handshake, (HandshakeDecision.Accept) decision);
+            return accept(stream, handshake, (HandshakeDecision.Accept) decision, messageMapping);
         }
 
-        private Stream.Listener accept(Stream stream, HandshakeRequest handshake, HandshakeDecision.Accept accept) {
+        private Stream.Listener accept(Stream stream, HandshakeRequest handshake, HandshakeDecision.Accept accept,
+                                       boolean messageMapping) {
             StreamCarrier carrier = new StreamCarrier(stream, secure);
             // Jetty installs the listener we return only after onNewStream returns, but the
             // socket may start (and demand) as soon as the HEADERS below are written, possibly
@@ -260,8 +264,10 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
             // RFC 8441 section 5: a 2xx without END_STREAM opens the tunnel; no Sec-WebSocket-Accept.
             MetaData.Response response = new MetaData.Response(200, null, HttpVersion.HTTP_2, fields);
             stream.headers(new HeadersFrame(stream.getId(), response, null, false), Callback.from(() -> {
-                RealWebSocket socket = new RealWebSocket(carrier, Role.SERVER, new Rfc6455Mapping(Role.SERVER),
-                        accept.listener(), accept.options(), accept.subprotocol(), handshake.path(), 0, Timers.shared());
+                WireMapping mapping = messageMapping ? new MessageMapping() : new Rfc6455Mapping(Role.SERVER);
+                RealWebSocket socket = new RealWebSocket(carrier, Role.SERVER, mapping,
+                        accept.listener(), accept.options(), accept.subprotocol(), handshake.path(), 0, Timers.shared(),
+                        accept.deflate(), accept.endpoint().deflate());
                 carriers.add(carrier);
                 socket.whenCarrierDone().whenComplete((v, e) -> carriers.remove(carrier));
                 openSockets.add(socket);

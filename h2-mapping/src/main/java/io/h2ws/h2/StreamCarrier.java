@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeoutException;
@@ -12,8 +14,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.jetty.http2.ErrorCode;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http.MetaData;
 import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.frames.DataFrame;
+import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.eclipse.jetty.http2.frames.ResetFrame;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Promise;
@@ -62,6 +69,7 @@ public final class StreamCarrier implements Carrier {
     private boolean aborted;
     private boolean endReceived;
     private boolean endSent;
+    private Map<String, String> trailers; // the peer's trailers; reported when its END_STREAM is read
 
     // receiver serialisation
     private final ConcurrentLinkedQueue<Runnable> calls = new ConcurrentLinkedQueue<>();
@@ -127,8 +135,7 @@ public final class StreamCarrier implements Carrier {
             if (endNow) {
                 endPending = false;
                 terminal = true;
-                Receiver r = receiver;
-                call(r::onEnd);
+                callEnd(receiver);
             }
         }
         if (endNow) {
@@ -159,6 +166,45 @@ public final class StreamCarrier implements Carrier {
         calls.add(r);
     }
 
+    /** The peer's half ended: with its trailers when it sent some (HEADERS with END_STREAM after DATA). */
+    private void callEnd(Receiver r) {
+        Map<String, String> t = trailers;
+        if (t != null) {
+            call(() -> r.onTrailers(t));
+        } else {
+            call(r::onEnd);
+        }
+    }
+
+    @Override
+    public boolean supportsTrailers() {
+        return true;
+    }
+
+    @Override
+    public void writeTrailers(ByteBuffer[] buffers, Map<String, String> fields, WriteCallback callback) {
+        write(buffers, false, failure -> {
+            if (failure != null) {
+                callback.completed(failure);
+                return;
+            }
+            HttpFields.Mutable f = HttpFields.build();
+            fields.forEach(f::put);
+            try {
+                // RFC 9113 section 8.1: the only HEADERS frame allowed after DATA, and it ends the stream
+                stream.headers(new HeadersFrame(stream.getId(), new MetaData(HttpVersion.HTTP_2, f), null, true),
+                        Callback.from(() -> {
+                            synchronized (lock) {
+                                endSent = true;
+                            }
+                            callback.completed(null);
+                        }, x -> callback.completed(x instanceof IOException ? x : new IOException("trailers failed: " + x, x))));
+            } catch (RuntimeException e) {
+                callback.completed(new IOException("trailers failed: " + e, e));
+            }
+        });
+    }
+
     private void onDataAvailable() {
         for (;;) {
             Stream.Data data = stream.readData();
@@ -178,8 +224,7 @@ public final class StreamCarrier implements Carrier {
                             return;
                         }
                         terminal = true;
-                        Receiver r = receiver;
-                        call(r::onEnd);
+                        callEnd(receiver);
                     }
                     drainCalls();
                     return;
@@ -397,10 +442,29 @@ public final class StreamCarrier implements Carrier {
         return "StreamCarrier[#" + stream.getId() + (secure ? " tls" : "") + "]";
     }
 
+    /** Keeps trailers until the END_STREAM behind them is read, so they never overtake data. */
+    void onTrailersFrame(HeadersFrame frame) {
+        Map<String, String> t = new LinkedHashMap<>();
+        for (HttpField f : frame.getMetaData().getHttpFields()) {
+            t.merge(f.getLowerCaseName(), f.getValue(), (a, b) -> a + ", " + b);
+        }
+        synchronized (lock) {
+            trailers = t;
+        }
+    }
+
     private final class Listener implements Stream.Listener {
         @Override
         public void onDataAvailable(Stream s) {
             StreamCarrier.this.onDataAvailable();
+        }
+
+        @Override
+        public void onHeaders(Stream s, HeadersFrame frame) {
+            MetaData md = frame.getMetaData();
+            if (!md.isRequest() && !md.isResponse()) {
+                onTrailersFrame(frame);
+            }
         }
 
         @Override

@@ -137,6 +137,7 @@ public class H2InteropTest {
     }
 
     @Test
+    @org.junit.jupiter.api.DisplayName("Interop: our client against Jetty's own WebSocket server over HTTP/2 (RFC 8441); the message mapping is refused cleanly")
     void ourClientAgainstJettyServerOverHttp2() throws Exception {
         Server server = new Server();
         HttpConfiguration config = new HttpConfiguration();
@@ -170,6 +171,15 @@ public class H2InteropTest {
             ws2.sendText("two", true).get(10, TimeUnit.SECONDS);
             assertEquals(new Rec.Text("two"), r2.next());
             assertEquals(1, client.connectionCount(uri));
+
+            // message mapping section 2: Jetty knows only :protocol websocket; the mapping's own
+            // token is refused with a status, and our client fails with it instead of hanging
+            java.util.concurrent.ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.ExecutionException.class,
+                    () -> new ClientBuilder(client).messageMapping(true).buildH2ws(uri, new Recorder()).get(10, TimeUnit.SECONDS));
+            io.h2ws.client.HandshakeFailedException hf = org.junit.jupiter.api.Assertions.assertInstanceOf(
+                    io.h2ws.client.HandshakeFailedException.class, refused.getCause());
+            org.junit.jupiter.api.Assertions.assertTrue(hf.status() >= 400, "refused with a status: " + hf);
 
             ws.sendClose(4000, "bye jetty").get(10, TimeUnit.SECONDS);
             Rec end = r.awaitTerminal();

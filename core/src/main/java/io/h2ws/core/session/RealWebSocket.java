@@ -49,6 +49,7 @@ public final class RealWebSocket implements H2wsSocket {
     private final String subprotocol;
     private final String path;
     private final String mappingName;
+    private final boolean onePartPerWrite;
     private final Object lock = new Object();
 
     // receive side: touched only inside the drain loop, except the volatile hand-offs
@@ -114,6 +115,7 @@ public final class RealWebSocket implements H2wsSocket {
         this.subprotocol = subprotocol == null ? "" : subprotocol;
         this.path = path;
         this.mappingName = mapping.name();
+        this.onePartPerWrite = mapping.partsStartWrites();
         this.session = new WebSocketSession(role, mapping, new WebSocketSession.Config(
                 options.maxFrameSize(), options.maxMessageSize(), allowedRsv, options.autoPong()), deflate, deflateConfig);
         carrierDone.whenComplete((v, e) -> {
@@ -435,7 +437,8 @@ public final class RealWebSocket implements H2wsSocket {
             writing = true;
             batch = new ArrayList<>();
             long bytes = 0;
-            while (!queue.isEmpty() && !last && (batch.isEmpty() || bytes + queue.peek().output().size() <= MAX_BATCH_BYTES)) {
+            while (!queue.isEmpty() && !last && (batch.isEmpty()
+                    || !onePartPerWrite && bytes + queue.peek().output().size() <= MAX_BATCH_BYTES)) {
                 Pending p = queue.poll();
                 batch.add(p);
                 bytes += p.output().size();

@@ -42,6 +42,11 @@ public final class MessageMapping implements WireMapping {
         return true;
     }
 
+    @Override
+    public boolean partsStartWrites() {
+        return true;
+    }
+
     /** Bytes of the part header for a payload of {@code length}: 1 + 1, 2, 4 or 8. */
     public static int headerLength(long length) {
         return 1 + varintLength(length);

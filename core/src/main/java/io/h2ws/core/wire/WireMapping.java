@@ -62,6 +62,14 @@ public interface WireMapping {
         return false;
     }
 
+    /**
+     * Whether each message part must start a new carrier write (so an HTTP/2 DATA frame), making
+     * message boundaries visible in a frame trace. RFC 6455 framing lets parts share writes.
+     */
+    default boolean partsStartWrites() {
+        return false;
+    }
+
     /** A short name for logs and traces, e.g. "rfc6455". */
     String name();
 
