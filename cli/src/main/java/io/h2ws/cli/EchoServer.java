@@ -1,0 +1,23 @@
+package io.h2ws.cli;
+
+import io.h2ws.H2wsServer;
+import io.h2ws.core.extension.DeflateConfig;
+import io.h2ws.server.EchoListener;
+import io.h2ws.server.Endpoint;
+
+/** The h2ws echo server the benchmarks start in their own JVM (HTTP/1.1 and h2c on one port). */
+public final class EchoServer {
+
+    private EchoServer() {}
+
+    /**
+     * Starts an echo server on 127.0.0.1:{@code port} (0 for any) serving {@code /echo}, with
+     * stream limits raised for the multiplexing benchmarks and compression off (the competitors'
+     * servers do not compress either).
+     */
+    public static H2wsServer start(int port) throws Exception {
+        return H2wsServer.builder().port(port).maxConcurrentStreams(20_000)
+                .endpoint(Endpoint.builder("/echo").listener(EchoListener::new).deflate(DeflateConfig.disabled()).build())
+                .build().start();
+    }
+}
