@@ -52,7 +52,19 @@ public final class JettyLoadClient implements LoadClient {
     @Override
     public CompletableFuture<LoadSocket> open(Consumer<ByteBuffer> onMessage) {
         try {
-            return ws.connect(new Endpoint(onMessage), uri).thenApply(Socket::new);
+            if (!h2) {
+                return ws.connect(new Endpoint(onMessage), uri).thenApply(Socket::new);
+            }
+            // Jetty 12.1.14's HTTP/2 client may read a tunnel's first DATA as content of the CONNECT
+            // response and drop it (spec-notes/jetty-client-tunnel-race.md): a listener that never
+            // reads leaves those bytes to the WebSocket.
+            return ws.connect(new Endpoint(onMessage), uri, new org.eclipse.jetty.websocket.client.ClientUpgradeRequest(),
+                    new org.eclipse.jetty.websocket.client.JettyUpgradeListener() {
+                        @Override
+                        public void onHandshakeRequest(org.eclipse.jetty.client.Request request) {
+                            request.onResponseContentSource((response, source) -> { });
+                        }
+                    }).thenApply(Socket::new);
         } catch (Exception e) {
             return CompletableFuture.failedFuture(e);
         }
