@@ -119,6 +119,10 @@ public final class JsonLinesTraceWriter implements TraceListener, AutoCloseable 
             num(b, "error", f.errorCode());
             num(b, "conn_window", f.connWindow());
             num(b, "stream_window", f.streamWindow());
+            if (f.info() != null) {
+                b.append(",\"info\":");
+                str(b, f.info());
+            }
         } else if (e instanceof TraceEvent.Http1 h) {
             b.append(",\"ev\":\"h1\",\"dir\":").append(h.outbound() ? "\"out\"" : "\"in\"");
             b.append(",\"conn\":");

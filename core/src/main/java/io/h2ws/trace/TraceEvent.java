@@ -30,10 +30,12 @@ public sealed interface TraceEvent {
     /**
      * An HTTP/2 frame. {@code length} is the frame payload length where known (for HEADERS the
      * HPACK size is not exposed by Jetty: {@link #ABSENT}); {@code connWindow} and
-     * {@code streamWindow} are our send windows after the frame.
+     * {@code streamWindow} are our send windows after the frame; {@code info} summarises a
+     * HEADERS frame's pseudo-headers (null otherwise).
      */
     record H2Frame(long nanos, String conn, boolean outbound, String type, int stream, int flags, int length,
-                   Map<String, Integer> settings, int increment, int errorCode, int connWindow, int streamWindow)
+                   Map<String, Integer> settings, int increment, int errorCode, int connWindow, int streamWindow,
+                   String info)
             implements TraceEvent {
         public boolean endStream() {
             return (type.equals("DATA") || type.equals("HEADERS")) && (flags & 1) != 0;
