@@ -93,6 +93,7 @@ public final class WebSocketSession {
     // traces and statistics (issue 11): counters always, the observer only when set
     private final boolean rfc6455Framing;
     private FrameObserver observer;
+    private boolean decodingTrailers; // a frame decoded from trailers took no bytes in DATA
     private long framesIn;
     private long framesOut;
     private long wireBytesIn;
@@ -145,7 +146,7 @@ public final class WebSocketSession {
 
     private void countIn(FrameHeader h, int closeCode) {
         long len = h.payloadLength();
-        long wire = len + (rfc6455Framing ? io.h2ws.core.frame.FrameEncoder.headerLength(len, h.masked())
+        long wire = decodingTrailers ? 0 : len + (rfc6455Framing ? io.h2ws.core.frame.FrameEncoder.headerLength(len, h.masked())
                 : io.h2ws.core.wire.MessageMapping.headerLength(len));
         framesIn++;
         wireBytesIn += wire;
@@ -213,11 +214,14 @@ public final class WebSocketSession {
     public void receiveTrailers(Map<String, String> trailers) {
         if (!inputDone) {
             try {
+                decodingTrailers = true;
                 decoder.trailers(trailers);
             } catch (InputDone done) {
                 // a Close came before: nothing more to read
             } catch (ProtocolViolation v) {
                 fail(v);
+            } finally {
+                decodingTrailers = false;
             }
         }
         inputEnded();
