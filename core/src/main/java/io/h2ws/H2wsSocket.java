@@ -26,4 +26,9 @@ public interface H2wsSocket extends WebSocket {
 
     /** The close code we received from the peer, 1006 after an abnormal end, or -1 while open. */
     int closeCode();
+
+    /** Frames and bytes at the WebSocket layer each way since the socket opened. */
+    default io.h2ws.trace.SocketStats stats() {
+        return io.h2ws.trace.SocketStats.EMPTY;
+    }
 }

@@ -17,21 +17,33 @@ public final class H2wsClient implements AutoCloseable {
     private final H2Connector h2;
     private final AutoConnector auto;
 
-    private H2wsClient(SSLContext sslContext) throws Exception {
+    private H2wsClient(SSLContext sslContext, io.h2ws.trace.TraceListener trace) throws Exception {
         this.h1 = new H1Connector(sslContext);
-        this.h2 = H2Connector.builder().sslContext(sslContext).build();
+        h1.setTrace(trace);
+        this.h2 = H2Connector.builder().sslContext(sslContext).trace(trace).build();
         h1.start();
         this.auto = new AutoConnector(h1, h2);
     }
 
     /** A client trusting the JDK's default trust store. */
     public static H2wsClient create() throws Exception {
-        return new H2wsClient(null);
+        return new H2wsClient(null, null);
     }
 
     /** A client whose TLS uses {@code sslContext} (e.g. to trust a self-signed certificate). */
     public static H2wsClient create(SSLContext sslContext) throws Exception {
-        return new H2wsClient(sslContext);
+        return new H2wsClient(sslContext, null);
+    }
+
+    /**
+     * A client that traces what it sees: HTTP/2 frames, HTTP/1.1 handshake lines and WebSocket
+     * frames of every socket ({@code spec-notes/trace.md}).
+     *
+     * @param sslContext the TLS context, or null for the JDK default
+     * @param trace      where the events go, e.g. a {@link io.h2ws.trace.JsonLinesTraceWriter}; null for none
+     */
+    public static H2wsClient create(SSLContext sslContext, io.h2ws.trace.TraceListener trace) throws Exception {
+        return new H2wsClient(sslContext, trace);
     }
 
     /** A builder for one socket; its transport defaults to AUTO. */

@@ -108,12 +108,15 @@ public final class H2wsServer implements AutoCloseable {
             tls = null;
             this.fingerprint = null;
         }
-        server.setHandler(new H1UpgradeHandler(endpoints, openSockets, pagesOverH1(b.pages)));
+        H1UpgradeHandler h1Handler = new H1UpgradeHandler(endpoints, openSockets, pagesOverH1(b.pages));
+        h1Handler.setTrace(b.trace);
+        server.setHandler(h1Handler);
     }
 
     private H2ServerConnectionFactory h2Factory(HttpConfiguration http, Endpoints endpoints, Builder b) {
         H2ServerConnectionFactory f = new H2ServerConnectionFactory(http, endpoints, openSockets);
         f.setMaxConcurrentStreams(b.maxConcurrentStreams);
+        f.setTrace(b.trace);
         return f;
     }
 
@@ -226,8 +229,18 @@ public final class H2wsServer implements AutoCloseable {
         private int maxConcurrentStreams = H2ServerConnectionFactory.DEFAULT_MAX_CONCURRENT_STREAMS;
         private int maxThreads = 200;
         private Duration stopTimeout = Duration.ofSeconds(5);
+        private io.h2ws.trace.TraceListener trace;
 
         private Builder() {}
+
+        /**
+         * Traces what this server sees on every transport: HTTP/2 frames, HTTP/1.1 handshake lines
+         * and WebSocket frames ({@code spec-notes/trace.md}); null (the default) traces nothing.
+         */
+        public Builder trace(io.h2ws.trace.TraceListener trace) {
+            this.trace = trace;
+            return this;
+        }
 
         /** The address to bind; default 127.0.0.1. */
         public Builder host(String host) {

@@ -59,6 +59,9 @@ final class ConnectCommand implements Callable<Integer> {
     @Option(names = "--connect-timeout", defaultValue = "10", description = "Seconds to connect and handshake (default ${DEFAULT-VALUE}).")
     int connectTimeout;
 
+    @Option(names = "--trace", paramLabel = "FILE", description = "Write a JSON-lines trace of the connection (spec-notes/trace.md).")
+    java.nio.file.Path trace;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -66,7 +69,8 @@ final class ConnectCommand implements Callable<Integer> {
         if (url.getScheme() == null || !url.getScheme().matches("(?i)wss?")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "URL must start with ws:// or wss://: " + url);
         }
-        try (H2wsClient client = H2wsClient.create(insecure ? trustAll() : null)) {
+        try (io.h2ws.trace.JsonLinesTraceWriter traceWriter = trace == null ? null : new io.h2ws.trace.JsonLinesTraceWriter(trace, "client");
+             H2wsClient client = H2wsClient.create(insecure ? trustAll() : null, traceWriter)) {
             ClientBuilder b = client.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(connectTimeout));
             switch (transport.toLowerCase()) {
                 case "auto" -> b.transport(Transport.AUTO);
@@ -162,8 +166,10 @@ final class ConnectCommand implements Callable<Integer> {
                 how = closed.get(10, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
                 err.println("h2ws: connection failed: " + e.getCause().getMessage());
+                err.println("stats: " + ws.stats().describe());
                 return 1;
             }
+            err.println("stats: " + ws.stats().describe());
             err.println("closed: " + how);
             err.flush();
             return how.startsWith("1000") || how.startsWith("1001") ? 0 : 1;

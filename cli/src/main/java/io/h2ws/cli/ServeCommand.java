@@ -42,6 +42,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-streams", defaultValue = "1024", description = "Sockets per HTTP/2 connection (default: ${DEFAULT-VALUE}).")
     int maxStreams;
 
+    @Option(names = "--trace", paramLabel = "FILE", description = "Write a JSON-lines trace of every connection (spec-notes/trace.md).")
+    java.nio.file.Path trace;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -50,6 +53,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         H2wsServer.Builder b = H2wsServer.builder().host(host).port(port).tlsPort(noTls ? -1 : tlsPort)
                 .maxConcurrentStreams(maxStreams)
+                .trace(trace == null ? null : new io.h2ws.trace.JsonLinesTraceWriter(trace, "server"))
                 .endpoint(DemoEndpoint.echo())
                 .page("/", DemoEndpoint.page());
         if (keystore != null && !noTls) {

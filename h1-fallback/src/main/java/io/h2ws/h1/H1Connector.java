@@ -76,6 +76,7 @@ public final class H1Connector implements Connector {
 
     private final ClientConnector clientConnector;
     private final SecureRandom random = new SecureRandom();
+    private volatile io.h2ws.trace.TraceListener trace;
 
     /** A connector whose TLS trusts the JDK's default trust store. */
     public H1Connector() {
@@ -101,6 +102,11 @@ public final class H1Connector implements Connector {
         clientConnector.setConnectTimeout(Duration.ofSeconds(60));
         // covers the handshake only: the carrier replaces it with the socket's idle timeout
         clientConnector.setIdleTimeout(Duration.ofSeconds(60));
+    }
+
+    /** Traces each handshake's request and status lines and each socket's frames; null for none. */
+    public void setTrace(io.h2ws.trace.TraceListener trace) {
+        this.trace = trace;
     }
 
     /** Starts the selector and threads; call once before {@link #connect}. */
@@ -176,6 +182,16 @@ public final class H1Connector implements Connector {
         private final String key;
         private final CompletableFuture<H2wsSocket> future;
         private volatile EndPoint endPoint;
+        private final io.h2ws.trace.TraceListener trace = H1Connector.this.trace;
+        private final String traceConn = trace == null ? null : io.h2ws.trace.TraceIds.nextConnection();
+        private final String traceSocket = trace == null ? null : io.h2ws.trace.TraceIds.nextSocket();
+
+        void traceLine(boolean out, String line) {
+            if (trace != null) {
+                io.h2ws.trace.TraceListener.safely(trace, new io.h2ws.trace.TraceEvent.Http1(System.nanoTime(), traceConn,
+                        traceSocket, out, line));
+            }
+        }
 
         Attempt(ClientRequest request, WebSocket.Listener listener, String key, CompletableFuture<H2wsSocket> future) {
             this.request = request;
@@ -295,6 +311,7 @@ public final class H1Connector implements Connector {
                 getEndPoint().close();
                 return;
             }
+            attempt.traceLine(true, "GET " + attempt.request.pathAndQuery() + " HTTP/1.1");
             getEndPoint().write(Callback.from(this::fillInterested,
                     x -> attempt.fail(attempt.describe(x, "cannot send the handshake"))), attempt.requestBytes());
         }
@@ -333,6 +350,7 @@ public final class H1Connector implements Connector {
             if (attempt.future.isDone()) {
                 return; // timed out meanwhile: fail() closed the end point
             }
+            attempt.traceLine(false, "HTTP/1.1 " + parsed.status + " " + parsed.reasonPhrase);
             ClientHandshake.Agreed agreed = attempt.check(parsed);
             ClientRequest request = attempt.request;
             EndPointCarrier carrier = new EndPointCarrier(getEndPoint(), clientConnector.getExecutor(),
@@ -341,6 +359,10 @@ public final class H1Connector implements Connector {
                     attempt.listener, request.options(), agreed.subprotocol(), request.pathAndQuery(), 0, Timers.shared(),
                     agreed.deflate(), request.deflate());
             carrier.onOpened(() -> {
+                if (attempt.trace != null) {
+                    io.h2ws.trace.SocketTracer.attach(attempt.trace, socket, attempt.traceConn, attempt.traceSocket,
+                            io.h2ws.trace.TraceEvent.ABSENT, "client");
+                }
                 socket.start();
                 if (!attempt.future.complete(socket)) {
                     socket.abort();

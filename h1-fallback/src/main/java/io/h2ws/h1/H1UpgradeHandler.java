@@ -58,6 +58,7 @@ public final class H1UpgradeHandler extends Handler.Wrapper {
 
     private final Endpoints endpoints;
     private final OpenSockets openSockets;
+    private volatile io.h2ws.trace.TraceListener trace;
 
     /**
      * @param endpoints   the WebSocket endpoints by path
@@ -68,6 +69,11 @@ public final class H1UpgradeHandler extends Handler.Wrapper {
         super(next);
         this.endpoints = Objects.requireNonNull(endpoints, "endpoints");
         this.openSockets = Objects.requireNonNull(openSockets, "openSockets");
+    }
+
+    /** Traces each accepted handshake's request and status lines and each socket's frames; null for none. */
+    public void setTrace(io.h2ws.trace.TraceListener trace) {
+        this.trace = trace;
     }
 
     @Override
@@ -138,6 +144,16 @@ public final class H1UpgradeHandler extends Handler.Wrapper {
         RealWebSocket socket = new RealWebSocket(carrier, Role.SERVER, new Rfc6455Mapping(Role.SERVER),
                 accept.listener(), accept.options(), accept.subprotocol(), pathQuery, 0, Timers.shared(),
                 accept.deflate(), accept.endpoint().deflate());
+        io.h2ws.trace.TraceListener t = trace;
+        if (t != null) {
+            String conn = io.h2ws.trace.TraceIds.nextConnection();
+            String sock = io.h2ws.trace.TraceIds.nextSocket();
+            io.h2ws.trace.TraceListener.safely(t, new io.h2ws.trace.TraceEvent.Http1(System.nanoTime(), conn, sock, false,
+                    "GET " + pathQuery + " HTTP/1.1"));
+            io.h2ws.trace.TraceListener.safely(t, new io.h2ws.trace.TraceEvent.Http1(System.nanoTime(), conn, sock, true,
+                    "HTTP/1.1 101 Switching Protocols"));
+            io.h2ws.trace.SocketTracer.attach(t, socket, conn, sock, io.h2ws.trace.TraceEvent.ABSENT, "server");
+        }
         carrier.onOpened(() -> {
             openSockets.add(socket);
             socket.start();

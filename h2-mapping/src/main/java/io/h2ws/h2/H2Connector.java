@@ -90,6 +90,7 @@ public final class H2Connector implements Connector, AutoCloseable {
     private final StreamLimitPolicy policy;
     private final int maxConnectionsPerOrigin;
     private final Map<String, Origin> origins = new ConcurrentHashMap<>();
+    private final io.h2ws.h2.trace.H2Tracer tracer;
     private volatile boolean closed;
 
     /** A connector with the defaults: JDK trust store, 10 s connect timeout, {@link StreamLimitPolicy#WAIT}. */
@@ -113,6 +114,7 @@ public final class H2Connector implements Connector, AutoCloseable {
         // Session credit returns only when a stream's bytes are consumed: a small session window
         // would let a few stalled sockets block all the others (see spec-notes/rfc8441-mapping.md).
         client.setInitialSessionRecvWindow(1 << 30);
+        tracer = b.trace == null ? null : io.h2ws.h2.trace.H2Tracer.install(client, b.trace);
         try {
             client.start();
         } catch (Exception e) {
@@ -562,6 +564,9 @@ public final class H2Connector implements Connector, AutoCloseable {
                     agreed.deflate(), request.deflate());
             owner.carriers.add(c);
             socket.whenCarrierDone().whenComplete((v, e) -> owner.carriers.remove(c));
+            if (tracer != null) {
+                tracer.attach(socket, s, "client");
+            }
             socket.start();
             result.complete(socket);
         }
@@ -665,8 +670,15 @@ public final class H2Connector implements Connector, AutoCloseable {
         private StreamLimitPolicy policy = StreamLimitPolicy.WAIT;
         private int maxConnectionsPerOrigin = 8;
         private int streamRecvWindow = H2ServerConnectionFactory.DEFAULT_STREAM_RECV_WINDOW;
+        private io.h2ws.trace.TraceListener trace;
 
         private Builder() {}
+
+        /** Traces every HTTP/2 frame and socket of this connector ({@code spec-notes/trace.md}); null for none. */
+        public Builder trace(io.h2ws.trace.TraceListener trace) {
+            this.trace = trace;
+            return this;
+        }
 
         /** The TLS context for wss (trust, client keys); null for the JDK default. */
         public Builder sslContext(SSLContext context) {

@@ -82,6 +82,7 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
     private volatile NonWebSocketHandler nonWebSocketHandler = NonWebSocketHandler.NOT_FOUND;
     private boolean sessionWindowSet;
     private boolean rateControlSet;
+    private volatile io.h2ws.h2.trace.H2Tracer tracer;
 
     /**
      * @param config      Jetty's HTTP configuration (header sizes, output buffer size)
@@ -101,6 +102,11 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
     /** Where requests other than an extended CONNECT go; the default answers 404. */
     public void setNonWebSocketHandler(NonWebSocketHandler handler) {
         this.nonWebSocketHandler = Objects.requireNonNull(handler, "handler");
+    }
+
+    /** Traces every HTTP/2 frame and socket of this factory's connections ({@code spec-notes/trace.md}); before start. */
+    public void setTrace(io.h2ws.trace.TraceListener trace) {
+        this.tracer = trace == null ? null : io.h2ws.h2.trace.H2Tracer.install(this, trace);
     }
 
     public NonWebSocketHandler getNonWebSocketHandler() {
@@ -271,6 +277,10 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
                 carriers.add(carrier);
                 socket.whenCarrierDone().whenComplete((v, e) -> carriers.remove(carrier));
                 openSockets.add(socket);
+                io.h2ws.h2.trace.H2Tracer t = tracer;
+                if (t != null) {
+                    t.attach(socket, stream, "server");
+                }
                 LOG.debug("h2ws: accepted WebSocket {} on stream #{} from {}", handshake.path(), stream.getId(), handshake.remote());
                 socket.start();
             }, failure -> {

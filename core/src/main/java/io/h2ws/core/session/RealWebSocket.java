@@ -649,6 +649,23 @@ public final class RealWebSocket implements H2wsSocket {
         return closeCode;
     }
 
+    /**
+     * Shows every frame this socket decodes or encodes to {@code observer} (null removes it).
+     * Install before {@link #start} to see them all.
+     */
+    public void observe(FrameObserver observer) {
+        synchronized (lock) {
+            session.setObserver(observer);
+        }
+    }
+
+    @Override
+    public io.h2ws.trace.SocketStats stats() {
+        synchronized (lock) {
+            return io.h2ws.trace.SocketStats.fromCounters(session.counters());
+        }
+    }
+
     @Override
     public String toString() {
         return "H2wsSocket[" + carrier.transport() + (carrier.isSecure() ? "+tls" : "") + " " + path

@@ -90,6 +90,17 @@ public final class WebSocketSession {
     private int closeCodeSent = -1;
     private int closeCodeReceived = -1;
 
+    // traces and statistics (issue 11): counters always, the observer only when set
+    private final boolean rfc6455Framing;
+    private FrameObserver observer;
+    private boolean decodingTrailers; // a frame decoded from trailers took no bytes in DATA
+    private long framesIn;
+    private long framesOut;
+    private long wireBytesIn;
+    private long wireBytesOut;
+    private long payloadBytesIn;
+    private long payloadBytesOut;
+
     public WebSocketSession(Role role, WireMapping mapping, Config config) {
         this(role, mapping, config, null, null);
     }
@@ -117,6 +128,44 @@ public final class WebSocketSession {
         this.decoder = mapping.newDecoder(new Sink());
         this.encoder = mapping.newEncoder();
         this.discardDataAfterCloseSent = mapping.discardsDataAfterCloseSent();
+        this.rfc6455Framing = mapping instanceof io.h2ws.core.wire.Rfc6455Mapping;
+    }
+
+    /** Installs (or with null removes) the observer that sees every frame; see {@link FrameObserver}. */
+    public void setObserver(FrameObserver observer) {
+        this.observer = observer;
+    }
+
+    /**
+     * Frame and byte counts at the WebSocket layer so far: {framesIn, framesOut, wireBytesIn,
+     * wireBytesOut, payloadBytesIn, payloadBytesOut}.
+     */
+    public long[] counters() {
+        return new long[] {framesIn, framesOut, wireBytesIn, wireBytesOut, payloadBytesIn, payloadBytesOut};
+    }
+
+    private void countIn(FrameHeader h, int closeCode) {
+        long len = h.payloadLength();
+        long wire = decodingTrailers ? 0 : len + (rfc6455Framing ? io.h2ws.core.frame.FrameEncoder.headerLength(len, h.masked())
+                : io.h2ws.core.wire.MessageMapping.headerLength(len));
+        framesIn++;
+        wireBytesIn += wire;
+        payloadBytesIn += len;
+        FrameObserver o = observer;
+        if (o != null) {
+            o.onFrame(false, h.opcode(), h.fin(), h.rsv(), h.masked(), len, wire, closeCode);
+        }
+    }
+
+    private Output countOut(Output out, int opcode, boolean fin, int rsv, long payloadLength, int closeCode) {
+        framesOut++;
+        wireBytesOut += out.size();
+        payloadBytesOut += payloadLength;
+        FrameObserver o = observer;
+        if (o != null) {
+            o.onFrame(true, opcode, fin, rsv, rfc6455Framing && role == Role.CLIENT, payloadLength, out.size(), closeCode);
+        }
+        return out;
     }
 
     public Role role() {
@@ -165,11 +214,14 @@ public final class WebSocketSession {
     public void receiveTrailers(Map<String, String> trailers) {
         if (!inputDone) {
             try {
+                decodingTrailers = true;
                 decoder.trailers(trailers);
             } catch (InputDone done) {
                 // a Close came before: nothing more to read
             } catch (ProtocolViolation v) {
                 fail(v);
+            } finally {
+                decodingTrailers = false;
             }
         }
         inputEnded();
@@ -332,6 +384,9 @@ public final class WebSocketSession {
         public void onFrameEnd() {
             FrameHeader h = frame;
             frame = null;
+            if (h.opcode() != Opcode.CLOSE) {
+                countIn(h, -1);
+            }
             switch (h.opcode()) {
                 case Opcode.PING: {
                     ByteBuffer data = control.flip();
@@ -352,6 +407,7 @@ public final class WebSocketSession {
                     ByteBuffer data = control.flip();
                     control = null;
                     CloseCodes.Close close = CloseCodes.parsePayload(data);
+                    countIn(h, close.code());
                     flushPartial(false);
                     closeCodeReceived = close.code();
                     inputDone = true;
@@ -458,7 +514,8 @@ public final class WebSocketSession {
             }
         }
         sendingOpcode = last ? -1 : opcode;
-        return Output.of(encoder.encode(last, rsv, wireOpcode, payload), false);
+        long len = payload.remaining();
+        return countOut(Output.of(encoder.encode(last, rsv, wireOpcode, payload), false), wireOpcode, last, rsv, len, -1);
     }
 
     /** True when permessage-deflate was negotiated for this session. */
@@ -548,10 +605,12 @@ public final class WebSocketSession {
 
     private Output closeOutput(ByteBuffer payload) {
         Map<String, String> trailers = encoder.closeTrailers(payload.duplicate());
+        int code = payload.remaining() >= 2 ? payload.getShort(payload.position()) & 0xFFFF : CloseCodes.NO_STATUS;
         if (trailers != null) {
-            return Output.of(new ByteBuffer[0], true, trailers);
+            return countOut(Output.of(new ByteBuffer[0], true, trailers), Opcode.CLOSE, true, 0, payload.remaining(), code);
         }
-        return encode(true, Opcode.CLOSE, payload, true);
+        long len = payload.remaining();
+        return countOut(Output.of(encoder.encode(true, 0, Opcode.CLOSE, payload), true), Opcode.CLOSE, true, 0, len, code);
     }
 
     /** Ends the session without a handshake (abort). */
@@ -576,6 +635,7 @@ public final class WebSocketSession {
     }
 
     private Output encode(boolean fin, int opcode, ByteBuffer payload, boolean last) {
-        return Output.of(encoder.encode(fin, 0, opcode, payload), last);
+        long len = payload.remaining();
+        return countOut(Output.of(encoder.encode(fin, 0, opcode, payload), last), opcode, fin, 0, len, -1);
     }
 }

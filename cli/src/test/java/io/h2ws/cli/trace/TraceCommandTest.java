@@ -1,0 +1,140 @@
+package io.h2ws.cli.trace;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import javax.xml.parsers.DocumentBuilderFactory;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.h2ws.H2wsServer;
+import io.h2ws.cli.Main;
+import io.h2ws.server.EchoListener;
+import io.h2ws.server.Endpoint;
+
+/** {@code h2ws trace demo | summarize | timeline} and {@code connect --trace}. */
+class TraceCommandTest {
+
+    @TempDir
+    Path dir;
+
+    /** Runs the command line, returning {exit code, stdout, stderr}. */
+    static Object[] run(String stdin, String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        InputStream in = System.in;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            if (stdin != null) {
+                System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+            }
+            int code = Main.execute(args);
+            return new Object[] {code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+            System.setIn(in);
+        }
+    }
+
+    @Test
+    @DisplayName("demo records 3 sockets on one connection with the slow one stalled; summarize and timeline show the stall")
+    void demoSummarizeTimeline() throws Exception {
+        Path trace = dir.resolve("demo.jsonl");
+        Object[] demo = run(null, "trace", "demo", "--out", trace.toString(), "--pause", "0.6", "--seconds", "1");
+        assertEquals(0, demo[0], demo[2].toString());
+        TraceFile t = TraceFile.read(trace);
+        List<String> socks = t.events.stream().filter(e -> "socket".equals(e.get("ev")) && "open".equals(e.get("what")))
+                .map(e -> e.get("conn") + " " + e.get("path")).collect(Collectors.toList());
+        assertEquals(3, socks.size(), socks.toString());
+        assertEquals(1, socks.stream().map(s -> s.split(" ")[0]).distinct().count(), "one connection: " + socks);
+        List<Stalls.Stall> stalls = Stalls.find(t.events);
+        assertTrue(stalls.stream().anyMatch(s -> s.stream() > 0 && s.nanos() > 100_000_000L), stalls.toString());
+
+        Object[] sum = run(null, "trace", "summarize", trace.toString());
+        assertEquals(0, sum[0], sum[2].toString());
+        String text = sum[1].toString();
+        assertTrue(text.contains("/slow") && text.contains("stalled") && text.contains("stall: stream #"), text);
+        assertTrue(text.contains("ENABLE_CONNECT_PROTOCOL=1"), text);
+
+        Path svg = dir.resolve("t.svg");
+        Object[] tl = run(null, "trace", "timeline", trace.toString(), "--out", svg.toString());
+        assertEquals(0, tl[0], tl[2].toString());
+        String s = Files.readString(svg);
+        DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(svg.toFile()); // well-formed XML
+        assertTrue(s.startsWith("<svg") && s.contains("/slow") && s.contains("fill=\"#f4a3a3\" fill-opacity"), "stall shaded");
+        assertTrue(!s.contains("http://") || s.indexOf("http://") == s.indexOf("http://www.w3.org/2000/svg"), "self-contained");
+    }
+
+    @Test
+    @DisplayName("connect --trace writes the handshake and frames and prints the socket's statistics on exit")
+    void connectTrace() throws Exception {
+        try (H2wsServer server = H2wsServer.builder().endpoint(Endpoint.builder("/echo").listener(EchoListener::new).build())
+                .build().start()) {
+            for (String transport : new String[] {"h1", "h2"}) {
+                Path trace = dir.resolve("connect-" + transport + ".jsonl");
+                Object[] r = run("hello\nworld\n", "connect", "--transport", transport, "--trace", trace.toString(),
+                        "ws://127.0.0.1:" + server.port() + "/echo");
+                assertEquals(0, r[0], r[2].toString());
+                String err = r[2].toString();
+                assertTrue(err.contains("stats: sent 3 frames"), err);
+                TraceFile t = TraceFile.read(trace);
+                List<String> ws = t.events.stream().filter(e -> "ws".equals(e.get("ev")))
+                        .map(e -> e.get("dir") + " " + e.get("op") + " " + e.get("len")).collect(Collectors.toList());
+                assertEquals(List.of("out TEXT 5", "in TEXT 5", "out TEXT 5", "in TEXT 5", "out CLOSE 2", "in CLOSE 2"), sorted(ws), ws.toString());
+                if (transport.equals("h1")) {
+                    assertTrue(t.events.stream().anyMatch(e -> "h1".equals(e.get("ev")) && "in".equals(e.get("dir"))
+                            && e.get("line").toString().startsWith("HTTP/1.1 101")));
+                } else {
+                    assertTrue(t.events.stream().anyMatch(e -> "h2".equals(e.get("ev")) && "HEADERS".equals(e.get("type"))));
+                }
+            }
+        }
+    }
+
+    /** Echoes may overtake the next line on the wire: compare per direction, keeping each direction's order. */
+    private static List<String> sorted(List<String> ws) {
+        List<String> outs = ws.stream().filter(s -> s.startsWith("out")).collect(Collectors.toList());
+        List<String> ins = ws.stream().filter(s -> s.startsWith("in")).collect(Collectors.toList());
+        java.util.ArrayList<String> merged = new java.util.ArrayList<>();
+        for (int i = 0; i < Math.max(outs.size(), ins.size()); i++) {
+            if (i < outs.size()) {
+                merged.add(outs.get(i));
+            }
+            if (i < ins.size()) {
+                merged.add(ins.get(i));
+            }
+        }
+        return merged;
+    }
+
+    @Test
+    @DisplayName("the reader takes the writer's JSON back and refuses a newer schema")
+    void readerAndVersion() throws Exception {
+        Map<String, Object> o = Json.object("{\"t\":5,\"ev\":\"h2\",\"settings\":{\"A\":1},\"s\":\"a\\\"b\\u0041\",\"x\":[1,2.5,true,null]}");
+        assertEquals(5L, o.get("t"));
+        assertEquals("a\"bA", o.get("s"));
+        assertEquals(Map.of("A", 1L), o.get("settings"));
+        Path p = dir.resolve("v2.jsonl");
+        Files.writeString(p, "{\"ev\":\"trace\",\"schema\":\"h2ws-trace\",\"v\":2}\n");
+        assertThrows(IOException.class, () -> TraceFile.read(p));
+    }
+}
