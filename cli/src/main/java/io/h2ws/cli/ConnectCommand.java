@@ -91,11 +91,13 @@ final class ConnectCommand implements Callable<Integer> {
                 b.header(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
             }
             CompletableFuture<String> closed = new CompletableFuture<>();
+            java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
             WebSocket.Listener printer = new WebSocket.Listener() {
                 private final StringBuilder text = new StringBuilder();
 
                 @Override
                 public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+                    received.incrementAndGet();
                     text.append(data);
                     if (last) {
                         synchronized (out) {
@@ -110,6 +112,7 @@ final class ConnectCommand implements Callable<Integer> {
 
                 @Override
                 public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
+                    received.incrementAndGet();
                     synchronized (out) {
                         out.println("[binary " + data.remaining() + " bytes" + (last ? "" : ", more follows") + "]");
                         out.flush();
@@ -158,6 +161,16 @@ final class ConnectCommand implements Callable<Integer> {
             reader.setDaemon(true);
             reader.start();
             CompletableFuture.anyOf(closed, eof).exceptionally(e -> null).get();
+            if (!closed.isDone() && "h2-message".equals(ws.wireMapping())) {
+                // message mapping section 4: after our Close the peer's messages are discarded, so
+                // let the replies to what we sent arrive first (quiet for 300 ms, at most 3 s)
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+                long seen = -1;
+                while (System.nanoTime() < deadline && !closed.isDone() && received.get() != seen) {
+                    seen = received.get();
+                    Thread.sleep(300);
+                }
+            }
             if (!closed.isDone() && !ws.isOutputClosed()) {
                 ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(10, TimeUnit.SECONDS);
             }

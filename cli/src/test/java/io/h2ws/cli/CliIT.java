@@ -115,7 +115,7 @@ class CliIT {
     @DisplayName("serve + connect over HTTP/1.1, h2c, the message mapping and AUTO, each echoing and closing cleanly")
     void connectEachTransport() throws Exception {
         String url = "ws://127.0.0.1:" + port + "/echo";
-        String[][] cases = {{"h1", "HTTP/1.1"}, {"h2", "HTTP/2"}, {"h2msg", "HTTP/2"}, {"auto", "HTTP/2"}};
+        String[][] cases = {{"h1", "HTTP/1.1, mapping rfc6455"}, {"h2", "HTTP/2, mapping rfc6455"}, {"h2msg", "HTTP/2, mapping h2-message"}, {"auto", "HTTP/2, mapping rfc6455"}};
         for (String[] c : cases) {
             Run r = connect("hello " + c[0] + "\nsecond line\n", url, "--transport", c[0]);
             assertEquals(0, r.exit(), c[0] + ": " + r.err());
