@@ -17,6 +17,8 @@ public final class WebSocketOptions {
     private final long maxQueuedBytes;
     private final Duration closeTimeout;
     private final Duration idleTimeout;
+    private final Duration pingInterval;
+    private final Duration pongTimeout;
     private final boolean autoPong;
 
     private WebSocketOptions(Builder b) {
@@ -25,6 +27,8 @@ public final class WebSocketOptions {
         this.maxQueuedBytes = b.maxQueuedBytes;
         this.closeTimeout = b.closeTimeout;
         this.idleTimeout = b.idleTimeout;
+        this.pingInterval = b.pingInterval;
+        this.pongTimeout = b.pongTimeout;
         this.autoPong = b.autoPong;
     }
 
@@ -41,6 +45,8 @@ public final class WebSocketOptions {
         b.maxQueuedBytes = maxQueuedBytes;
         b.closeTimeout = closeTimeout;
         b.idleTimeout = idleTimeout;
+        b.pingInterval = pingInterval;
+        b.pongTimeout = pongTimeout;
         b.autoPong = autoPong;
         return b;
     }
@@ -65,9 +71,36 @@ public final class WebSocketOptions {
         return closeTimeout;
     }
 
-    /** Time without any frame either way after which the socket closes with 1001; zero means never. Default zero. */
+    /**
+     * Time without any frame either way after which the socket closes with 1001 ("idle timeout");
+     * zero means never. Default zero. Every frame the peer sends counts except a Pong, and every
+     * frame the application sends counts; the socket's own keepalive pings ({@link #pingInterval})
+     * and the pongs answering them do not, so keepalive and idle timeout work together: keepalive
+     * finds dead peers, the idle timeout closes live but quiet ones. The listener learns of it
+     * from the peer's answering Close ({@code onClose(1001, ...)}), or {@code onClose(1006, ...)}
+     * when no answer comes within {@link #closeTimeout}.
+     */
     public Duration idleTimeout() {
         return idleTimeout;
+    }
+
+    /**
+     * How often the socket sends a keepalive Ping (RFC 6455 section 5.5.2); zero means never.
+     * Default zero. One ping is outstanding at a time; any bytes from the peer answer it.
+     */
+    public Duration pingInterval() {
+        return pingInterval;
+    }
+
+    /**
+     * How long after a keepalive Ping the peer has to send something (its Pong or any frame)
+     * before it is taken for dead: the socket is aborted and the listener gets
+     * {@code onClose(1006, "ping timeout")}. Counted only while the socket is reading: a listener
+     * that stops requesting stops reading, and then the Pong could not be seen. Default 10 s;
+     * used only with a {@link #pingInterval}.
+     */
+    public Duration pongTimeout() {
+        return pongTimeout;
     }
 
     /** Whether a Ping is answered by a Pong automatically (RFC 6455 section 5.5.2). Default true. */
@@ -79,7 +112,8 @@ public final class WebSocketOptions {
     public String toString() {
         return "WebSocketOptions[maxFrameSize=" + maxFrameSize + ", maxMessageSize=" + maxMessageSize
                 + ", maxQueuedBytes=" + maxQueuedBytes + ", closeTimeout=" + closeTimeout
-                + ", idleTimeout=" + idleTimeout + ", autoPong=" + autoPong + "]";
+                + ", idleTimeout=" + idleTimeout + ", pingInterval=" + pingInterval + ", pongTimeout=" + pongTimeout
+                + ", autoPong=" + autoPong + "]";
     }
 
     /** Builds {@link WebSocketOptions}. */
@@ -89,6 +123,8 @@ public final class WebSocketOptions {
         private long maxQueuedBytes = 16L << 20;
         private Duration closeTimeout = Duration.ofSeconds(5);
         private Duration idleTimeout = Duration.ZERO;
+        private Duration pingInterval = Duration.ZERO;
+        private Duration pongTimeout = Duration.ofSeconds(10);
         private boolean autoPong = true;
 
         private Builder() {}
@@ -115,6 +151,20 @@ public final class WebSocketOptions {
 
         public Builder idleTimeout(Duration timeout) {
             this.idleTimeout = nonNegative(timeout, "idleTimeout");
+            return this;
+        }
+
+        public Builder pingInterval(Duration interval) {
+            this.pingInterval = nonNegative(interval, "pingInterval");
+            return this;
+        }
+
+        public Builder pongTimeout(Duration timeout) {
+            Duration d = nonNegative(timeout, "pongTimeout");
+            if (d.isZero()) {
+                throw new IllegalArgumentException("pongTimeout must be positive");
+            }
+            this.pongTimeout = d;
             return this;
         }
 

@@ -26,7 +26,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.h2ws.core.session.Timers;
 import io.h2ws.h1.H1UpgradeHandler;
+import io.h2ws.h1.HandshakeDeadline;
 import io.h2ws.h2.H2ServerConnectionFactory;
 import io.h2ws.h2.NonWebSocketHandler;
 import io.h2ws.server.Endpoint;
@@ -64,6 +66,9 @@ public final class H2wsServer implements AutoCloseable {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
+        // an HTTP/1.1 request head above this gets 431 (RFC 6585); on HTTP/2 it bounds the header list
+        http.setRequestHeaderSize(b.requestHeaderSize);
+        HandshakeDeadline deadline = new HandshakeDeadline(b.handshakeTimeout, Timers.shared());
         NonWebSocketHandler pagesOverH2 = pagesOverH2(b.pages);
         if (b.port >= 0) {
             H2ServerConnectionFactory h2c = h2Factory(http, endpoints, b);
@@ -71,6 +76,7 @@ public final class H2wsServer implements AutoCloseable {
             cleartext = new ServerConnector(server, new HttpConnectionFactory(http), h2c);
             cleartext.setHost(b.host);
             cleartext.setPort(b.port);
+            cleartext.addEventListener(deadline);
             server.addConnector(cleartext);
         } else {
             cleartext = null;
@@ -103,6 +109,7 @@ public final class H2wsServer implements AutoCloseable {
             tls = new ServerConnector(server, new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, h2, h1);
             tls.setHost(b.host);
             tls.setPort(b.tlsPort);
+            tls.addEventListener(deadline);
             server.addConnector(tls);
         } else {
             tls = null;
@@ -230,6 +237,8 @@ public final class H2wsServer implements AutoCloseable {
         private int maxThreads = 200;
         private Duration stopTimeout = Duration.ofSeconds(5);
         private io.h2ws.trace.TraceListener trace;
+        private int requestHeaderSize = 8192;
+        private Duration handshakeTimeout = Duration.ofSeconds(30);
 
         private Builder() {}
 
@@ -279,9 +288,44 @@ public final class H2wsServer implements AutoCloseable {
             return this;
         }
 
-        /** SETTINGS_MAX_CONCURRENT_STREAMS: sockets per HTTP/2 connection. */
+        /**
+         * SETTINGS_MAX_CONCURRENT_STREAMS: sockets per HTTP/2 connection (default 1024). A client
+         * that opens more gets its extra streams refused with RST_STREAM(REFUSED_STREAM); the
+         * connection and its other streams go on. It also sets Jetty's rate limit (2 x streams
+         * resets and other control frames per second) that answers a rapid-reset flood with GOAWAY.
+         */
         public Builder maxConcurrentStreams(int streams) {
+            if (streams <= 0) {
+                throw new IllegalArgumentException("maxConcurrentStreams must be positive: " + streams);
+            }
             this.maxConcurrentStreams = streams;
+            return this;
+        }
+
+        /**
+         * Largest request head (request line and header fields) in bytes; default 8192 (Jetty's).
+         * Above it an HTTP/1.1 upgrade request gets 431 and the connection closes; on HTTP/2 it
+         * bounds the decoded header list of a request.
+         */
+        public Builder requestHeaderSize(int bytes) {
+            if (bytes < 1024) {
+                throw new IllegalArgumentException("requestHeaderSize below 1024 bytes: " + bytes);
+            }
+            this.requestHeaderSize = bytes;
+            return this;
+        }
+
+        /**
+         * How long a new connection may take for its TLS/ALPN negotiation and its first request
+         * head (for a WebSocket, the whole opening handshake request), and how long any later
+         * request head may stay incomplete; then it is closed. Default 30 s. This is what stops a
+         * slowloris: Jetty's idle timeout restarts with every byte, this deadline does not.
+         */
+        public Builder handshakeTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("handshakeTimeout must be positive: " + timeout);
+            }
+            this.handshakeTimeout = timeout;
             return this;
         }
 

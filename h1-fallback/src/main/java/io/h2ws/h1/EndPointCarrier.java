@@ -76,6 +76,19 @@ public final class EndPointCarrier extends AbstractConnection implements Carrier
     }
 
     /**
+     * The end point's idle timeout for a socket with these options: a backstop behind the core's
+     * own idle timeout (which closes with 1001), long enough for that close handshake to run
+     * first: idle + close timeout + 1 s, or none when the socket has no idle timeout.
+     */
+    public static Duration backstopIdleTimeout(io.h2ws.WebSocketOptions options) {
+        Duration idle = options.idleTimeout();
+        if (idle.isZero()) {
+            return Duration.ZERO;
+        }
+        return idle.plus(options.closeTimeout()).plusSeconds(1);
+    }
+
+    /**
      * Runs {@code task} once the end point has switched to this connection. Starting the socket
      * earlier would let the application write while the 101 (or the request) is still being
      * written, which the end point refuses.

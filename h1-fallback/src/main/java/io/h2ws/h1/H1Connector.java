@@ -354,7 +354,7 @@ public final class H1Connector implements Connector {
             ClientHandshake.Agreed agreed = attempt.check(parsed);
             ClientRequest request = attempt.request;
             EndPointCarrier carrier = new EndPointCarrier(getEndPoint(), clientConnector.getExecutor(),
-                    clientConnector.getByteBufferPool(), Role.CLIENT, request.options().idleTimeout());
+                    clientConnector.getByteBufferPool(), Role.CLIENT, EndPointCarrier.backstopIdleTimeout(request.options()));
             RealWebSocket socket = new RealWebSocket(carrier, Role.CLIENT, new Rfc6455Mapping(Role.CLIENT),
                     attempt.listener, request.options(), agreed.subprotocol(), request.pathAndQuery(), 0, Timers.shared(),
                     agreed.deflate(), request.deflate());

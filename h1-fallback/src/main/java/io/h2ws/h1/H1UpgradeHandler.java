@@ -140,7 +140,7 @@ public final class H1UpgradeHandler extends Handler.Wrapper {
         HandshakeDecision.Accept accept = (HandshakeDecision.Accept) decision;
 
         EndPointCarrier carrier = new EndPointCarrier(endPoint, request.getComponents().getExecutor(),
-                request.getComponents().getByteBufferPool(), Role.SERVER, accept.options().idleTimeout());
+                request.getComponents().getByteBufferPool(), Role.SERVER, EndPointCarrier.backstopIdleTimeout(accept.options()));
         RealWebSocket socket = new RealWebSocket(carrier, Role.SERVER, new Rfc6455Mapping(Role.SERVER),
                 accept.listener(), accept.options(), accept.subprotocol(), pathQuery, 0, Timers.shared(),
                 accept.deflate(), accept.endpoint().deflate());

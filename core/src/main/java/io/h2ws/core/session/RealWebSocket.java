@@ -78,8 +78,36 @@ public final class RealWebSocket implements H2wsSocket {
     private ScheduledFuture<?> closeTimer;
     private volatile int closeCode = -1;
     private final CompletableFuture<Void> carrierDone = new CompletableFuture<>();
+    /** The automatic Pong still waiting in the queue; a newer Ping replaces its payload (section 5.5.3). */
+    private Pending queuedPong;
 
-    private record Pending(WebSocketSession.Output output, CompletableFuture<WebSocket> future) {}
+    // liveness (idle timeout, keepalive): one check on the shared timer, rescheduled by itself
+    private volatile long lastActivity; // nanoTime of the last frame either way, keepalive pings and pongs aside
+    private volatile long lastReceived; // nanoTime of the last bytes from the peer
+    private long seenActivity;          // session.activity() at the last chunk; under lock
+    private long lastPingAt;            // under lock
+    private long pingSentAt;            // under lock; 0 when no keepalive ping is outstanding
+    private long keepalivePings;        // under lock
+    private ScheduledFuture<?> livenessTimer; // under lock
+
+    /** Frames to write with the future of the send that made them (null for the socket's own). */
+    private static final class Pending {
+        private WebSocketSession.Output output;
+        private final CompletableFuture<WebSocket> future;
+
+        Pending(WebSocketSession.Output output, CompletableFuture<WebSocket> future) {
+            this.output = output;
+            this.future = future;
+        }
+
+        WebSocketSession.Output output() {
+            return output;
+        }
+
+        CompletableFuture<WebSocket> future() {
+            return future;
+        }
+    }
 
     /**
      * @param carrier     the transport's channel, after a successful handshake
@@ -159,6 +187,7 @@ public final class RealWebSocket implements H2wsSocket {
                 failQueued(cause);
             }
         });
+        startLiveness();
         signal();
         return this;
     }
@@ -223,6 +252,7 @@ public final class RealWebSocket implements H2wsSocket {
                 if (in != null) {
                     inbound = null;
                     session.receive(in);
+                    noteReceived();
                     releaseInbound(); // events hold copies: the chunk's credit can go back now
                     ev = session.poll();
                 }
@@ -378,6 +408,7 @@ public final class RealWebSocket implements H2wsSocket {
     }
 
     private CompletableFuture<WebSocket> send(long estimate, Function<WebSocketSession, WebSocketSession.Output> encode) {
+        lastActivity = System.nanoTime();
         CompletableFuture<WebSocket> f = new CompletableFuture<>();
         synchronized (lock) {
             if (outputDone || closeQueued) {
@@ -410,9 +441,21 @@ public final class RealWebSocket implements H2wsSocket {
                 // failing the connection: nothing queued behind the Close may go out any more
                 failQueuedLocked(new IOException("connection failed"));
                 closeQueued = true;
+            } else if (queuedPong != null) {
+                // The session's only other output is the automatic Pong. One not yet written
+                // answers for all: section 5.5.3 lets us answer only the most recent Ping. Without
+                // this a Ping flood from a peer that does not read would grow the queue without
+                // bound (a Pong per 6 bytes received, none of it counted against maxQueuedBytes).
+                queuedBytes += out.size() - queuedPong.output().size();
+                queuedPong.output = out;
+                continue;
+            }
+            Pending p = new Pending(out, null);
+            if (!out.last()) {
+                queuedPong = p;
             }
             queuedBytes += out.size();
-            queue.add(new Pending(out, null));
+            queue.add(p);
         }
     }
 
@@ -440,6 +483,9 @@ public final class RealWebSocket implements H2wsSocket {
             while (!queue.isEmpty() && !last && (batch.isEmpty()
                     || !onePartPerWrite && bytes + queue.peek().output().size() <= MAX_BATCH_BYTES)) {
                 Pending p = queue.poll();
+                if (p == queuedPong) {
+                    queuedPong = null;
+                }
                 batch.add(p);
                 bytes += p.output().size();
                 for (ByteBuffer b : p.output().buffers()) {
@@ -498,6 +544,7 @@ public final class RealWebSocket implements H2wsSocket {
     }
 
     private void failQueuedLocked(Throwable cause) {
+        queuedPong = null;
         Pending p;
         while ((p = queue.poll()) != null) {
             queuedBytes -= p.output().size();
@@ -519,6 +566,7 @@ public final class RealWebSocket implements H2wsSocket {
                 if (closeTimer != null) {
                     closeTimer.cancel(false);
                 }
+                stopLivenessLocked();
             }
         }
         if (close) {
@@ -534,8 +582,127 @@ public final class RealWebSocket implements H2wsSocket {
             if (closeTimer != null) {
                 closeTimer.cancel(false);
             }
+            stopLivenessLocked();
         }
         carrierDone.complete(null);
+    }
+
+    // ------------------------------------------------------------------ idle timeout and keepalive
+
+    /** Called under the lock after a chunk was decoded. */
+    private void noteReceived() {
+        long now = System.nanoTime();
+        lastReceived = now;
+        long a = session.activity();
+        if (a != seenActivity) {
+            seenActivity = a;
+            lastActivity = now;
+        }
+    }
+
+    private void startLiveness() {
+        long now = System.nanoTime();
+        lastActivity = now;
+        lastReceived = now;
+        long idle = options.idleTimeout().toNanos();
+        long interval = options.pingInterval().toNanos();
+        if (idle <= 0 && interval <= 0) {
+            return;
+        }
+        synchronized (lock) {
+            lastPingAt = now;
+            long first = Math.min(idle > 0 ? idle : Long.MAX_VALUE, interval > 0 ? interval : Long.MAX_VALUE);
+            livenessTimer = timers.schedule(this::checkLiveness, first, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void stopLivenessLocked() {
+        if (livenessTimer != null) {
+            livenessTimer.cancel(false);
+            livenessTimer = null;
+        }
+    }
+
+    /**
+     * The one liveness check: closes an idle socket with 1001, sends the keepalive Ping when due,
+     * aborts when the peer left a Ping unanswered for pongTimeout, and otherwise reschedules itself
+     * for the nearest deadline. Traffic never touches the timer; it only updates two timestamps.
+     */
+    private void checkLiveness() {
+        long now = System.nanoTime();
+        long idle = options.idleTimeout().toNanos();
+        long interval = options.pingInterval().toNanos();
+        long pongTimeout = options.pongTimeout().toNanos();
+        boolean idleExpired = false;
+        boolean dead = false;
+        WebSocketSession.Output ping = null;
+        synchronized (lock) {
+            livenessTimer = null;
+            if (carrierClosed || closeQueued || outputDone || terminated) {
+                return; // closing or closed: the close timeout governs from here
+            }
+            long next = Long.MAX_VALUE;
+            if (idle > 0) {
+                long deadline = lastActivity + idle;
+                if (now - deadline >= 0) {
+                    idleExpired = true;
+                } else {
+                    next = deadline - now;
+                }
+            }
+            if (!idleExpired && interval > 0) {
+                if (pingSentAt != 0 && lastReceived - pingSentAt > 0) {
+                    pingSentAt = 0; // the peer sent something after our ping: alive
+                }
+                if (pingSentAt != 0) {
+                    long deadline = pingSentAt + pongTimeout;
+                    if (now - deadline < 0) {
+                        next = Math.min(next, deadline - now);
+                    } else if (readPending) {
+                        dead = true; // we are reading, and nothing came: the peer (or the path) is gone
+                    } else {
+                        // not reading (the listener stopped requesting): a Pong could not be seen
+                        pingSentAt = 0;
+                    }
+                }
+                if (!dead && pingSentAt == 0) {
+                    long due = lastPingAt + interval;
+                    if (now - due >= 0 && session.state().canSend()) {
+                        byte[] id = ByteBuffer.allocate(8).putLong(++keepalivePings).array();
+                        ping = session.ping(ByteBuffer.wrap(id));
+                        queuedBytes += ping.size();
+                        queue.add(new Pending(ping, null));
+                        lastPingAt = now;
+                        pingSentAt = now;
+                        next = Math.min(next, Math.min(interval, pongTimeout));
+                    } else {
+                        next = Math.min(next, Math.max(due - now, 1));
+                    }
+                }
+            }
+            if (!idleExpired && !dead && next != Long.MAX_VALUE) {
+                livenessTimer = timers.schedule(this::checkLiveness, next, TimeUnit.NANOSECONDS);
+            }
+        }
+        if (ping != null) {
+            flush();
+        }
+        if (idleExpired) {
+            LOG.debug("h2ws socket {}: no frame either way for {}: closing with 1001", path, options.idleTimeout());
+            sendClose(CloseCodes.GOING_AWAY, "idle timeout");
+        } else if (dead) {
+            LOG.debug("h2ws socket {}: no answer to a ping within {}: aborting", path, options.pongTimeout());
+            carrierFailure = new IOException("ping timeout");
+            abortQuietly(carrierFailure);
+            signal();
+        }
+    }
+
+    /** Bytes waiting to be written (queued frames, including automatic Pongs). */
+    public long queuedBytes() {
+        synchronized (lock) {
+            return queuedBytes;
+        }
     }
 
     /** Completes once the carrier is released: after a clean close, an abort or a failure. */

@@ -89,6 +89,7 @@ public final class WebSocketSession {
 
     private int closeCodeSent = -1;
     private int closeCodeReceived = -1;
+    private long activity;
 
     // traces and statistics (issue 11): counters always, the observer only when set
     private final boolean rfc6455Framing;
@@ -179,6 +180,14 @@ public final class WebSocketSession {
     /** The code of the Close frame we sent, or -1. */
     public int closeCodeSent() {
         return closeCodeSent;
+    }
+
+    /**
+     * A counter that moves whenever a frame other than a Pong starts or brings payload: what an
+     * idle timeout watches (Pongs answer keepalive pings, so they do not count as activity).
+     */
+    public long activity() {
+        return activity;
     }
 
     /** The code of the Close frame we received (1005 for none), or -1. */
@@ -318,6 +327,9 @@ public final class WebSocketSession {
                 throw InputDone.INSTANCE;
             }
             int op = h.opcode();
+            if (op != Opcode.PONG) {
+                activity++;
+            }
             if (!Opcode.isKnown(op)) {
                 throw new ProtocolViolation(CloseCodes.PROTOCOL_ERROR, "RFC 6455 section 5.2",
                         "reserved opcode 0x" + Integer.toHexString(op));
@@ -371,6 +383,9 @@ public final class WebSocketSession {
 
         @Override
         public void onPayload(ByteBuffer chunk) {
+            if (frame.opcode() != Opcode.PONG) {
+                activity++;
+            }
             if (Opcode.isControl(frame.opcode())) {
                 control.put(chunk);
             } else if (receivingCompressed) {
