@@ -42,6 +42,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-streams", defaultValue = "1024", description = "Sockets per HTTP/2 connection (default: ${DEFAULT-VALUE}).")
     int maxStreams;
 
+    @Option(names = "--no-deflate", description = "Decline permessage-deflate (RFC 7692) on /echo; accepted by default.")
+    boolean noDeflate;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -50,7 +53,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         H2wsServer.Builder b = H2wsServer.builder().host(host).port(port).tlsPort(noTls ? -1 : tlsPort)
                 .maxConcurrentStreams(maxStreams)
-                .endpoint(DemoEndpoint.echo())
+                .endpoint(DemoEndpoint.echo(!noDeflate))
                 .page("/", DemoEndpoint.page());
         if (keystore != null && !noTls) {
             KeyStore ks = KeyStore.getInstance("PKCS12");
