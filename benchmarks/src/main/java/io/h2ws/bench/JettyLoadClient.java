@@ -25,9 +25,17 @@ public final class JettyLoadClient implements LoadClient {
     private final HttpClient http;
     private final WebSocketClient ws;
 
+    private final boolean deflate;
+
     public JettyLoadClient(URI uri, boolean h2) throws Exception {
+        this(uri, h2, false);
+    }
+
+    /** {@code deflate}: offer permessage-deflate (Jetty's server accepts it by default). */
+    public JettyLoadClient(URI uri, boolean h2, boolean deflate) throws Exception {
         this.uri = uri;
         this.h2 = h2;
+        this.deflate = deflate;
         if (h2) {
             http = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client()));
             http.setMaxConnectionsPerDestination(1);
@@ -46,13 +54,17 @@ public final class JettyLoadClient implements LoadClient {
 
     @Override
     public String name() {
-        return h2 ? "jetty-h2" : "jetty-h1";
+        return (h2 ? "jetty-h2" : "jetty-h1") + (deflate ? "-deflate" : "");
     }
 
     @Override
     public CompletableFuture<LoadSocket> open(Consumer<ByteBuffer> onMessage) {
         try {
-            return ws.connect(new Endpoint(onMessage), uri).thenApply(Socket::new);
+            org.eclipse.jetty.websocket.client.ClientUpgradeRequest request = new org.eclipse.jetty.websocket.client.ClientUpgradeRequest();
+            if (deflate) {
+                request.addExtensions("permessage-deflate");
+            }
+            return ws.connect(new Endpoint(onMessage), uri, request).thenApply(Socket::new);
         } catch (Exception e) {
             return CompletableFuture.failedFuture(e);
         }
