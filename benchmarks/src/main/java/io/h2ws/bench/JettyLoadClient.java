@@ -25,9 +25,17 @@ public final class JettyLoadClient implements LoadClient {
     private final HttpClient http;
     private final WebSocketClient ws;
 
+    private final boolean deflate;
+
     public JettyLoadClient(URI uri, boolean h2) throws Exception {
+        this(uri, h2, false);
+    }
+
+    /** {@code deflate}: offer permessage-deflate (Jetty's server accepts it by default). */
+    public JettyLoadClient(URI uri, boolean h2, boolean deflate) throws Exception {
         this.uri = uri;
         this.h2 = h2;
+        this.deflate = deflate;
         if (h2) {
             http = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client()));
             http.setMaxConnectionsPerDestination(1);
@@ -46,23 +54,27 @@ public final class JettyLoadClient implements LoadClient {
 
     @Override
     public String name() {
-        return h2 ? "jetty-h2" : "jetty-h1";
+        return (h2 ? "jetty-h2" : "jetty-h1") + (deflate ? "-deflate" : "");
     }
 
     @Override
     public CompletableFuture<LoadSocket> open(Consumer<ByteBuffer> onMessage) {
         try {
+            org.eclipse.jetty.websocket.client.ClientUpgradeRequest request = new org.eclipse.jetty.websocket.client.ClientUpgradeRequest();
+            if (deflate) {
+                request.addExtensions("permessage-deflate");
+            }
             if (!h2) {
-                return ws.connect(new Endpoint(onMessage), uri).thenApply(Socket::new);
+                return ws.connect(new Endpoint(onMessage), uri, request).thenApply(Socket::new);
             }
             // Jetty 12.1.14's HTTP/2 client may read a tunnel's first DATA as content of the CONNECT
             // response and drop it (spec-notes/jetty-client-tunnel-race.md): a listener that never
             // reads leaves those bytes to the WebSocket.
-            return ws.connect(new Endpoint(onMessage), uri, new org.eclipse.jetty.websocket.client.ClientUpgradeRequest(),
+            return ws.connect(new Endpoint(onMessage), uri, request,
                     new org.eclipse.jetty.websocket.client.JettyUpgradeListener() {
                         @Override
-                        public void onHandshakeRequest(org.eclipse.jetty.client.Request request) {
-                            request.onResponseContentSource((response, source) -> { });
+                        public void onHandshakeRequest(org.eclipse.jetty.client.Request r) {
+                            r.onResponseContentSource((response, source) -> { });
                         }
                     }).thenApply(Socket::new);
         } catch (Exception e) {

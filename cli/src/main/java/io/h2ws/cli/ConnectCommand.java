@@ -31,6 +31,8 @@ import io.h2ws.H2wsClient;
 import io.h2ws.H2wsSocket;
 import io.h2ws.Transport;
 import io.h2ws.client.ClientBuilder;
+import io.h2ws.core.extension.DeflateConfig;
+import io.h2ws.core.session.RealWebSocket;
 
 /** {@code h2ws connect}: lines of stdin become text messages; messages received are printed. */
 @Command(name = "connect", mixinStandardHelpOptions = true,
@@ -56,6 +58,9 @@ final class ConnectCommand implements Callable<Integer> {
     @Option(names = "--insecure", description = "Trust any TLS certificate (for self-signed test servers).")
     boolean insecure;
 
+    @Option(names = "--deflate", description = "Offer permessage-deflate (RFC 7692) with the default settings.")
+    boolean deflate;
+
     @Option(names = "--connect-timeout", defaultValue = "10", description = "Seconds to connect and handshake (default ${DEFAULT-VALUE}).")
     int connectTimeout;
 
@@ -79,6 +84,9 @@ final class ConnectCommand implements Callable<Integer> {
                 case "h2msg" -> b.messageMapping(true);
                 default -> throw new CommandLine.ParameterException(spec.commandLine(),
                         "--transport is auto, h1, h2 or h2msg, not " + transport);
+            }
+            if (deflate) {
+                b.deflate(DeflateConfig.defaults());
             }
             if (!subprotocols.isEmpty()) {
                 b.subprotocols(subprotocols.get(0), subprotocols.subList(1, subprotocols.size()).toArray(new String[0]));
@@ -143,7 +151,8 @@ final class ConnectCommand implements Callable<Integer> {
             }
             err.println("connected to " + url + " over " + (ws.transport() == Transport.H2 ? "HTTP/2" : "HTTP/1.1")
                     + (ws.isSecure() ? " with TLS" : "") + ", mapping " + ws.wireMapping()
-                    + ", subprotocol " + (ws.getSubprotocol().isEmpty() ? "(none)" : ws.getSubprotocol()));
+                    + ", subprotocol " + (ws.getSubprotocol().isEmpty() ? "(none)" : ws.getSubprotocol())
+                    + ", compression " + (ws instanceof RealWebSocket r && r.isCompressing() ? "permessage-deflate" : "(none)"));
             err.flush();
             // stdin is read on its own thread so a close from the server ends the command at once
             CompletableFuture<Void> eof = new CompletableFuture<>();

@@ -8,6 +8,8 @@ import org.slf4j.LoggerFactory;
 
 import io.h2ws.H2wsSocket;
 import io.h2ws.Page;
+import io.h2ws.core.extension.DeflateConfig;
+import io.h2ws.core.session.RealWebSocket;
 import io.h2ws.server.EchoListener;
 import io.h2ws.server.Endpoint;
 
@@ -20,9 +22,15 @@ final class DemoEndpoint {
 
     /**
      * Echoes everything; with {@code ?announce=1} it first tells the page, in one text message,
-     * which transport carries the socket (a browser cannot see it otherwise).
+     * which transport carries the socket and whether permessage-deflate was negotiated (a browser
+     * cannot see either otherwise).
      */
     static Endpoint echo() {
+        return echo(true);
+    }
+
+    /** As {@link #echo()}; {@code deflate=false} declines every permessage-deflate offer. */
+    static Endpoint echo(boolean deflate) {
         return Endpoint.builder("/echo").acceptor(request -> {
             boolean announce = request.path().contains("announce=1");
             LOG.info("accepted {} socket from {} for {}", request.transport() == io.h2ws.Transport.H2 ? "h2" : "h1",
@@ -32,12 +40,13 @@ final class DemoEndpoint {
                 public void onOpen(WebSocket ws) {
                     if (announce && ws instanceof H2wsSocket s) {
                         ws.sendText("{\"h2ws\":1,\"transport\":\"" + s.transport().name().toLowerCase()
-                                + "\",\"secure\":" + s.isSecure() + ",\"mapping\":\"" + s.wireMapping() + "\"}", true);
+                                + "\",\"secure\":" + s.isSecure() + ",\"mapping\":\"" + s.wireMapping()
+                                + "\",\"compressed\":" + (ws instanceof RealWebSocket r && r.isCompressing()) + "}", true);
                     }
                     ws.request(1);
                 }
             };
-        }).build();
+        }).deflate(deflate ? DeflateConfig.defaults() : DeflateConfig.disabled()).build();
     }
 
     static Page page() {

@@ -16,8 +16,14 @@ public final class EchoServer {
      * servers do not compress either).
      */
     public static H2wsServer start(int port) throws Exception {
+        return start(port, false);
+    }
+
+    /** As {@link #start(int)}; {@code deflate} accepts permessage-deflate (RFC 7692) offers with the defaults. */
+    public static H2wsServer start(int port, boolean deflate) throws Exception {
         return H2wsServer.builder().port(port).maxConcurrentStreams(20_000)
-                .endpoint(Endpoint.builder("/echo").listener(EchoListener::new).deflate(DeflateConfig.disabled()).build())
+                .endpoint(Endpoint.builder("/echo").listener(EchoListener::new)
+                        .deflate(deflate ? DeflateConfig.defaults() : DeflateConfig.disabled()).build())
                 .build().start();
     }
 }

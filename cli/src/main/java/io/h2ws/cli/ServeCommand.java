@@ -45,6 +45,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--trace", paramLabel = "FILE", description = "Write a JSON-lines trace of every connection (spec-notes/trace.md).")
     java.nio.file.Path trace;
 
+    @Option(names = "--no-deflate", description = "Decline permessage-deflate (RFC 7692) on /echo; accepted by default.")
+    boolean noDeflate;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -54,7 +57,7 @@ final class ServeCommand implements Callable<Integer> {
         H2wsServer.Builder b = H2wsServer.builder().host(host).port(port).tlsPort(noTls ? -1 : tlsPort)
                 .maxConcurrentStreams(maxStreams)
                 .trace(trace == null ? null : new io.h2ws.trace.JsonLinesTraceWriter(trace, "server"))
-                .endpoint(DemoEndpoint.echo())
+                .endpoint(DemoEndpoint.echo(!noDeflate))
                 .page("/", DemoEndpoint.page());
         if (keystore != null && !noTls) {
             KeyStore ks = KeyStore.getInstance("PKCS12");

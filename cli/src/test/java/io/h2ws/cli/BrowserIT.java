@@ -87,12 +87,14 @@ class BrowserIT {
     }
 
     @Test
-    @DisplayName("Chromium over TLS: the page comes over h2, its WebSocket uses RFC 8441 on the same connection, and echoes")
+    @DisplayName("Chromium over TLS: the page comes over h2, its WebSocket uses RFC 8441 on the same connection with permessage-deflate, and echoes")
     void overTls(@TempDir Path profile) throws Exception {
         serveErr.clear();
         String dom = chromium(profile, "https://127.0.0.1:" + tlsPort + "/?autosend", "--dump-dom");
         assertTrue(dom.contains("echo: autosend"), "the page's WebSocket echoed: " + dom);
         assertTrue(dom.contains("\"transport\":\"h2\""), "the server told the page it used HTTP/2: " + dom);
+        // RFC 7692 over RFC 8441: Chromium offers permessage-deflate in the extended CONNECT too
+        assertTrue(dom.contains("\"compressed\":true"), "the server negotiated permessage-deflate over h2: " + dom);
         assertTrue(serveErr.stream().anyMatch(l -> l.contains("accepted h2 socket")), "server log: " + serveErr);
         // a screenshot for the README
         Path shot = Path.of("target/demo-page.png");
@@ -102,10 +104,12 @@ class BrowserIT {
     }
 
     @Test
-    @DisplayName("Chromium over cleartext HTTP/1.1: the page's WebSocket uses the Upgrade handshake and echoes")
+    @DisplayName("Chromium over cleartext HTTP/1.1: the page's WebSocket uses the Upgrade handshake with permessage-deflate, and echoes")
     void overCleartext(@TempDir Path profile) throws Exception {
         String dom = chromium(profile, "http://127.0.0.1:" + port + "/?autosend", "--dump-dom");
         assertTrue(dom.contains("echo: autosend"), dom);
         assertTrue(dom.contains("\"transport\":\"h1\""), dom);
+        // RFC 7692 section 5 over RFC 6455: Chromium offers permessage-deflate; client_max_window_bits
+        assertTrue(dom.contains("\"compressed\":true"), "the server negotiated permessage-deflate over h1: " + dom);
     }
 }

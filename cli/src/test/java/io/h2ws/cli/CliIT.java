@@ -156,6 +156,42 @@ class CliIT {
     }
 
     @Test
+    @DisplayName("RFC 7692: connect --deflate negotiates permessage-deflate on h1, h2 and the mapping; without it, or against serve --no-deflate, (none)")
+    void connectDeflate() throws Exception {
+        String url = "ws://127.0.0.1:" + port + "/echo";
+        String big = "{\"k\":\"value\",\"n\":1}".repeat(400); // 8 KiB on one line: compressed both ways
+        for (String t : new String[] {"h1", "h2", "h2msg"}) {
+            Run r = connect("small\n" + big + "\n", url, "--transport", t, "--deflate");
+            assertEquals(0, r.exit(), t + ": " + r.err());
+            if (!t.equals("h2msg")) {
+                // the mapping drops what arrives after our Close (spec-notes/message-mapping.md), and
+                // connect sends its Close at EOF without waiting for echoes: only h1/h2 must echo all
+                assertEquals("small\n" + big + "\n", r.out(), t);
+            }
+            assertTrue(r.err().contains(", compression permessage-deflate"), t + ": " + r.err());
+        }
+        Run plain = connect("x\n", url, "--transport", "h1");
+        assertTrue(plain.err().contains(", compression (none)"), "off unless asked: " + plain.err());
+
+        Process s = start("serve", "--port", "0", "--no-tls", "--no-deflate");
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            Matcher m = Pattern.compile(":(\\d+) ").matcher(String.valueOf(out.readLine()));
+            assertTrue(m.find());
+            for (String t : new String[] {"h1", "h2"}) {
+                // RFC 7692 section 5: a server that does not accept the offer simply omits the extension
+                Run declined = connect(big + "\n", "ws://127.0.0.1:" + m.group(1) + "/echo", "--transport", t, "--deflate");
+                assertEquals(0, declined.exit(), declined.err());
+                assertEquals(big + "\n", declined.out());
+                assertTrue(declined.err().contains(", compression (none)"), t + ": " + declined.err());
+            }
+        } finally {
+            s.destroyForcibly();
+            s.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     @DisplayName("connect with AUTO against an HTTP/1.1-only server falls back to HTTP/1.1")
     void connectToHttp11OnlyServer() throws Exception {
         Server server = new Server();

@@ -14,12 +14,16 @@ import io.h2ws.H2wsClient;
 import io.h2ws.Transport;
 import io.h2ws.WebSocketOptions;
 import io.h2ws.client.ClientBuilder;
+import io.h2ws.core.extension.DeflateConfig;
 
 /** {@link LoadClient}s for h2ws itself: over HTTP/1.1, over HTTP/2 (RFC 8441), and over HTTP/2 with the message mapping. */
 public final class H2wsLoadClients {
 
-    /** The kinds: "h2ws-h1", "h2ws-h2", "h2ws-h2msg". */
-    public static final String[] KINDS = {"h2ws-h1", "h2ws-h2", "h2ws-h2msg"};
+    /**
+     * The kinds: "h2ws-h1", "h2ws-h2", "h2ws-h2msg"; each with "-deflate" appended offers
+     * permessage-deflate (RFC 7692) with the default settings.
+     */
+    public static final String[] KINDS = {"h2ws-h1", "h2ws-h2", "h2ws-h2msg", "h2ws-h1-deflate", "h2ws-h2-deflate", "h2ws-h2msg-deflate"};
 
     private H2wsLoadClients() {}
 
@@ -41,7 +45,11 @@ public final class H2wsLoadClients {
             public CompletableFuture<LoadSocket> open(Consumer<ByteBuffer> onMessage) {
                 ClientBuilder b = client.newWebSocketBuilder()
                         .options(WebSocketOptions.builder().maxMessageSize(64L << 20).maxFrameSize(64L << 20).build());
-                switch (kind) {
+                boolean deflate = kind.endsWith("-deflate");
+                if (deflate) {
+                    b.deflate(DeflateConfig.defaults());
+                }
+                switch (deflate ? kind.substring(0, kind.length() - "-deflate".length()) : kind) {
                     case "h2ws-h1" -> b.transport(Transport.H1);
                     case "h2ws-h2" -> b.transport(Transport.H2);
                     case "h2ws-h2msg" -> b.messageMapping(true);

@@ -159,6 +159,49 @@ public final class Workloads {
         }
     }
 
+    /** Payload kinds: the default pattern, JSON-like text (compresses well), random bytes (does not). */
+    public enum Payload { DEFAULT, JSON, RANDOM }
+
+    /** A deterministic payload of {@code kind} and exactly {@code size} bytes. */
+    public static ByteBuffer payload(Payload kind, int size) {
+        return payload(kind, size, 0);
+    }
+
+    /**
+     * As {@link #payload(Payload, int)}, varied by {@code seed} (JSON values, random bytes): a
+     * compressor keeping context across messages (RFC 7692 section 7.1.1) would otherwise send a
+     * repeated message as one back-reference.
+     */
+    public static ByteBuffer payload(Payload kind, int size, long seed) {
+        return switch (kind) {
+            case DEFAULT -> payload(size);
+            case JSON -> ByteBuffer.wrap(json(size, seed).getBytes(java.nio.charset.StandardCharsets.US_ASCII)).asReadOnlyBuffer();
+            case RANDOM -> {
+                byte[] b = new byte[size];
+                new java.util.Random(size * 31L + seed).nextBytes(b);
+                yield ByteBuffer.wrap(b).asReadOnlyBuffer();
+            }
+        };
+    }
+
+    /** JSON-like ASCII text of exactly {@code size} characters: records with repeated keys and varying values. */
+    public static String json(int size, long seed) {
+        java.util.Random rnd = new java.util.Random(42 + seed);
+        String[] tags = {"alpha", "beta", "gamma", "delta", "news", "sport", "tech", "eu", "us"};
+        StringBuilder sb = new StringBuilder(size + 200).append('[');
+        for (int i = 0; sb.length() < size; i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            sb.append("{\"id\":").append(i).append(",\"user\":\"user").append(rnd.nextInt(1000))
+                    .append("\",\"price\":").append(rnd.nextInt(100_000) / 100.0)
+                    .append(",\"tags\":[\"").append(tags[rnd.nextInt(tags.length)]).append("\",\"")
+                    .append(tags[rnd.nextInt(tags.length)]).append("\"],\"active\":").append(rnd.nextBoolean()).append('}');
+        }
+        sb.setLength(Math.max(0, size - 1));
+        return size == 0 ? "" : sb.append(']').toString();
+    }
+
     /** A deterministic payload: compressible enough to look like data, never all zeros. */
     public static ByteBuffer payload(int size) {
         byte[] b = new byte[size];

@@ -113,6 +113,48 @@ class MessageMappingTest {
         }
     }
 
+    static WebSocketSession deflateSession(Role role) {
+        return new WebSocketSession(role, new MessageMapping(), CONFIG,
+                io.h2ws.core.extension.DeflateParams.DEFAULT, io.h2ws.core.extension.DeflateConfig.defaults());
+    }
+
+    @Test
+    @DisplayName("message mapping + RFC 7692 section 7.2.3.1: a compressed \"Hello\" part is c1 07 f2 48 cd c9 c9 07 00, byte for byte the RFC's frame")
+    void compressedHelloVectors() {
+        // byte 0 = FIN|RSV1|text (RFC 6455 section 5.2, RFC 7692 section 6); a 1-byte varint equals
+        // RFC 6455's 7-bit length below 64, and the mapping never masks: so the RFC's own bytes
+        for (Role role : Role.values()) {
+            WebSocketSession sender = deflateSession(role);
+            assertEquals("c107f248cdc9c90700", hex(sender.text("Hello", true)), role + " sends");
+            // RFC 7692 section 7.2.3.2: the same message again, sharing the LZ77 window
+            assertEquals("c105f200110000", hex(sender.text("Hello", true)), role + " sends again");
+            WebSocketSession receiver = deflateSession(role == Role.CLIENT ? Role.SERVER : Role.CLIENT);
+            List<Event> ev = feed(receiver, "c107f248cdc9c90700" + "c105f200110000");
+            assertEquals(List.of(new Event.Text("Hello", true), new Event.Text("Hello", true)), ev, role + " receives");
+        }
+    }
+
+    @Test
+    @DisplayName("message mapping + RFC 7692 sections 6 and 7.2.3.1: a compressed message in two parts, RSV1 only on the first; an uncompressed one on the same socket")
+    void compressedFragmentsVectors() {
+        WebSocketSession s = deflateSession(Role.SERVER);
+        // the RFC's fragmented example: 41 03 f2 48 cd, then 80 04 c9 c9 07 00
+        StringBuilder text = new StringBuilder();
+        for (Event e : feed(s, "4103f248cd" + "8004c9c90700" + "810548656c6c6f")) {
+            text.append(((Event.Text) e).text()).append(((Event.Text) e).last() ? "|" : "");
+        }
+        assertEquals("Hello|Hello|", text.toString(), "section 6.1: RSV1 clear means not compressed");
+        // section 6.1: RSV1 on a continuation part or on a control part is an error (1002)
+        Event.Failed cont = assertInstanceOf(Event.Failed.class, last(feed(deflateSession(Role.SERVER), "4103f248cd" + "c004c9c90700")));
+        assertEquals(1002, cont.violation().closeCode());
+        Event.Failed ping = assertInstanceOf(Event.Failed.class, last(feed(deflateSession(Role.SERVER), "c900")));
+        assertEquals(1002, ping.violation().closeCode());
+    }
+
+    static Event last(List<Event> events) {
+        return events.get(events.size() - 1);
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource({
         "non-minimal length, 824005, 1002",
