@@ -27,7 +27,8 @@ import io.h2ws.tls.SelfSignedCertificate;
  * are all killed by {@link #close}.
  *
  * <p>Endpoints: {@code /echo} echoes; {@code /ctl} echoes too, and on the text {@code close CODE
- * REASON} closes with that code, on {@code abort} drops its transport without a Close.
+ * REASON} closes with that code, on {@code abort} drops its transport without a Close, and answers
+ * {@code whoami} with the transport of the server's side (the proxy's backend leg).
  */
 final class ProxyFixture implements AutoCloseable {
 
@@ -124,6 +125,10 @@ final class ProxyFixture implements AutoCloseable {
                 ws.sendClose(Integer.parseInt(parts[1]), parts.length > 2 ? parts[2] : "");
                 ws.request(1);
                 return null;
+            }
+            if (last && s.equals("whoami")) {
+                // the backend leg as our server sees it
+                return ws.sendText(String.valueOf(((io.h2ws.H2wsSocket) ws).transport()), true).whenComplete((r, e) -> ws.request(1));
             }
             if (last && s.equals("abort")) {
                 ws.abort();

@@ -119,8 +119,9 @@ class ProxyInteropTest {
         // client-initiated: the echo server answers with the client's code
         Recorder r1 = new Recorder();
         H2wsSocket s1 = fx.open(p, tls, "/ctl", r1);
-        s1.sendText("hi", true);
-        assertEquals("hi", r1.next(Rec.Text.class).text());
+        s1.sendText("whoami", true);
+        assertEquals(backend == Proxy.Backend.H2 ? "H2" : "H1", r1.next(Rec.Text.class).text(),
+                "the backend leg is " + backend.label() + " as configured");
         s1.sendClose(4001, "client says bye").get(10, TimeUnit.SECONDS);
         assertEquals(4001, assertInstanceOf(Rec.Close.class, r1.awaitTerminal()).code());
         // server-initiated: code and reason arrive unchanged, our client echoes the code
