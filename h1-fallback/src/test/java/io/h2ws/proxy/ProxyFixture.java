@@ -28,7 +28,8 @@ import io.h2ws.tls.SelfSignedCertificate;
  *
  * <p>Endpoints: {@code /echo} echoes; {@code /ctl} echoes too, and on the text {@code close CODE
  * REASON} closes with that code, on {@code abort} drops its transport without a Close, and answers
- * {@code whoami} with the transport of the server's side (the proxy's backend leg).
+ * {@code whoami} with the transport of the server's side (the proxy's backend leg), followed by the
+ * wire mapping when it is not RFC 6455.
  */
 final class ProxyFixture implements AutoCloseable {
 
@@ -128,7 +129,9 @@ final class ProxyFixture implements AutoCloseable {
             }
             if (last && s.equals("whoami")) {
                 // the backend leg as our server sees it
-                return ws.sendText(String.valueOf(((io.h2ws.H2wsSocket) ws).transport()), true).whenComplete((r, e) -> ws.request(1));
+                io.h2ws.H2wsSocket me = (io.h2ws.H2wsSocket) ws;
+                String answer = me.transport() + ("rfc6455".equals(me.wireMapping()) ? "" : " " + me.wireMapping());
+                return ws.sendText(answer, true).whenComplete((r, e) -> ws.request(1));
             }
             if (last && s.equals("abort")) {
                 ws.abort();
