@@ -109,6 +109,14 @@ class ObservedBehaviourTest {
             assertTrue(CLEAN_ENDS.contains(endB), label + ": " + endB);
             row.add("server-initiated close ends with " + endB + (early != null ? " (before our Close reply)" : "") + " " + after200(b));
 
+            // the backend drops the WebSocket without a Close (TCP close on HTTP/1.1, RST_STREAM(CANCEL) on HTTP/2)
+            WireProbe.Tunnel c = probe.open("/ctl", "websocket");
+            assertEquals(200, c.response.get(10, TimeUnit.SECONDS).getStatus());
+            probe.send(c, WireProbe.text("abort"), false);
+            String endC = c.end.get(10, TimeUnit.SECONDS);
+            Thread.sleep(300);
+            row.add("backend abort ends with " + endC + " " + after200(c));
+
             // backend connections for 5 open WebSockets
             if (backendPort > 0) {
                 int before = WireProbe.establishedTo(backendPort);
