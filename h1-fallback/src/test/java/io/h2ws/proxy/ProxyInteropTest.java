@@ -102,6 +102,17 @@ class ProxyInteropTest {
                 assertEquals("socket " + i + " round " + round + " " + "p".repeat(1000), recs.get(i).next(Rec.Text.class).text());
             }
         }
+        // then 64 KiB on every socket at once: 6.4 MB each way through the proxy's 65,535-byte windows
+        byte[] big = new byte[65_536];
+        new Random(100).nextBytes(big);
+        List<CompletableFuture<?>> bigSends = new ArrayList<>();
+        for (H2wsSocket s : sockets) {
+            bigSends.add(s.sendBinary(ByteBuffer.wrap(big), true).toCompletableFuture());
+        }
+        CompletableFuture.allOf(bigSends.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        for (Recorder r : recs) {
+            assertArrayEquals(big, r.next(Rec.Binary.class).data());
+        }
         List<CompletableFuture<?>> closing = new ArrayList<>();
         for (H2wsSocket s : sockets) {
             closing.add(s.sendClose(1000, "").toCompletableFuture());
