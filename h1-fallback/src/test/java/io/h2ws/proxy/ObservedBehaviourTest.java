@@ -117,6 +117,25 @@ class ObservedBehaviourTest {
             Thread.sleep(300);
             row.add("backend abort ends with " + endC + " " + after200(c));
 
+            // who answers :protocol h2ws-message (the message mapping), and how
+            WireProbe.Tunnel m = probe.open("/ctl", "h2ws-message");
+            String mEnd = m.end.isDone() ? m.end.getNow(null) : null;
+            if (m.response.isDone() && !m.response.isCompletedExceptionally()) {
+                MetaData.Response mr = m.response.get();
+                if (mr.getStatus() != 200) {
+                    m.end.get(10, TimeUnit.SECONDS);
+                }
+                String body = new String(m.received(), java.nio.charset.StandardCharsets.UTF_8).trim();
+                row.add("h2ws-message -> " + mr.getStatus() + " " + mr.getHttpFields().stream()
+                        .filter(f -> !f.getLowerCaseName().equals("date")).map(f -> f.getLowerCaseName() + ": " + f.getValue()).toList()
+                        + (mr.getStatus() == 200 ? "" : " body '" + body.substring(0, Math.min(80, body.length())) + "'"));
+                if (mr.getStatus() == 200) {
+                    probe.send(m, new byte[0], true);
+                }
+            } else {
+                row.add("h2ws-message -> " + m.frames + " " + mEnd);
+            }
+
             // backend connections for 5 open WebSockets
             if (backendPort > 0) {
                 int before = WireProbe.establishedTo(backendPort);
@@ -132,6 +151,25 @@ class ObservedBehaviourTest {
                 row.add("backend connections: " + before + " before, " + after + " with 5 WebSockets open");
                 for (WireProbe.Tunnel t : open) {
                     probe.send(t, WireProbe.close(1000, ""), true);
+                }
+                // and 5 WebSockets each on a client connection of its own
+                Thread.sleep(300);
+                int before2 = WireProbe.establishedTo(backendPort);
+                List<WireProbe> probes = new ArrayList<>();
+                try {
+                    for (int i = 0; i < 5; i++) {
+                        WireProbe own = new WireProbe(port, tls, ProxyFixture.CERT);
+                        probes.add(own);
+                        WireProbe.Tunnel t = own.open("/echo", "websocket");
+                        assertEquals(200, t.response.get(10, TimeUnit.SECONDS).getStatus());
+                        own.send(t, WireProbe.text("c" + i), false);
+                    }
+                    Thread.sleep(200);
+                    row.add("5 client connections: " + before2 + " -> " + WireProbe.establishedTo(backendPort));
+                } finally {
+                    for (WireProbe own : probes) {
+                        own.close();
+                    }
                 }
             }
         }
