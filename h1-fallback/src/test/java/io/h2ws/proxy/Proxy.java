@@ -215,6 +215,13 @@ final class Proxy implements AutoCloseable {
             process.destroyForcibly();
             process.waitFor(5, TimeUnit.SECONDS);
         }
+        if (!Boolean.getBoolean("h2ws.proxy.keep")) { // -Dh2ws.proxy.keep=true keeps configs and logs
+            try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException ignored) {
+                // best effort
+            }
+        }
     }
 
     @Override
