@@ -210,7 +210,7 @@ public final class WebSocketSession {
         }
         try {
             decoder.decode(bytes);
-            flushPartial(false);
+            flushLargePartial();
         } catch (InputDone done) {
             bytes.position(bytes.limit());
         } catch (ProtocolViolation v) {
@@ -458,7 +458,10 @@ public final class WebSocketSession {
     private void appendBinary(ByteBuffer chunk) {
         int n = chunk.remaining();
         if (binaryPart == null) {
-            binaryPart = ByteBuffer.allocate(Math.max(n, 256));
+            // the frame's announced length sizes the part (bounded), so a message read in several
+            // chunks is copied once, not re-grown
+            long announced = frame != null && !receivingCompressed ? frame.payloadLength() : 0;
+            binaryPart = ByteBuffer.allocate((int) Math.max(n, Math.min(announced, PART_SIZE)));
         } else if (binaryPart.remaining() < n) {
             int cap = Math.max(binaryPart.capacity() * 2, binaryPart.position() + n);
             ByteBuffer bigger = ByteBuffer.allocate(cap);
@@ -466,6 +469,20 @@ public final class WebSocketSession {
             binaryPart = bigger;
         }
         binaryPart.put(chunk);
+    }
+
+    /**
+     * A message is handed out in parts of up to this size: large enough that most messages
+     * arrive whole in one listener call, with one copy (fewer events, no re-assembly in the
+     * listener), small enough to bound what one socket holds before the application sees it.
+     */
+    static final int PART_SIZE = 256 * 1024;
+
+    /** At the end of a read: emits the message decoded so far only if it has grown large. */
+    private void flushLargePartial() {
+        if (binaryPart != null && binaryPart.position() >= PART_SIZE || textPart.length() >= PART_SIZE / 2) {
+            flushPartial(false);
+        }
     }
 
     /** Emits what has been decoded of the current data message; {@code last} ends it. */
