@@ -496,12 +496,53 @@ public final class RealWebSocket implements H2wsSocket {
             }
         }
         boolean endsOutput = last;
-        ByteBuffer[] bufs = buffers.toArray(new ByteBuffer[0]);
+        ByteBuffer[] bufs = coalesce(buffers);
         if (trailers != null) {
             carrier.writeTrailers(bufs, trailers, failure -> written(batch, true, failure));
         } else {
             carrier.write(bufs, endsOutput, failure -> written(batch, endsOutput, failure));
         }
+    }
+
+    /** Buffers below this size are copied together: one gathered write of thousands of tiny buffers costs more than the copy. */
+    private static final int COALESCE_BELOW = 1024;
+
+    /**
+     * Copies runs of small buffers (the frames of small messages) into one buffer each and keeps
+     * large payloads as they are (no copy), so a batch of 3,000 16-byte messages is one buffer.
+     */
+    static ByteBuffer[] coalesce(List<ByteBuffer> buffers) {
+        int n = buffers.size();
+        if (n <= 2) {
+            return buffers.toArray(new ByteBuffer[0]);
+        }
+        List<ByteBuffer> out = new ArrayList<>();
+        int i = 0;
+        while (i < n) {
+            ByteBuffer b = buffers.get(i);
+            if (b.remaining() >= COALESCE_BELOW) {
+                out.add(b);
+                i++;
+                continue;
+            }
+            int j = i;
+            int bytes = 0;
+            while (j < n && buffers.get(j).remaining() < COALESCE_BELOW) {
+                bytes += buffers.get(j).remaining();
+                j++;
+            }
+            if (j - i == 1) {
+                out.add(b);
+            } else {
+                ByteBuffer merged = ByteBuffer.allocate(bytes);
+                for (int k = i; k < j; k++) {
+                    merged.put(buffers.get(k).duplicate());
+                }
+                out.add(merged.flip());
+            }
+            i = j;
+        }
+        return out.toArray(new ByteBuffer[0]);
     }
 
     private void written(List<Pending> batch, boolean endsOutput, Throwable failure) {
