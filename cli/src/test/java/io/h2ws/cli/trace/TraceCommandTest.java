@@ -74,6 +74,7 @@ class TraceCommandTest {
         String text = sum[1].toString();
         assertTrue(text.contains("/slow") && text.contains("stalled") && text.contains("stall: stream #"), text);
         assertTrue(text.contains("ENABLE_CONNECT_PROTOCOL=1"), text);
+        assertTrue(text.matches("(?s).*flow-control blocked \\(send window at 0\\): connection [0-9.]+ ms, stream #\\d+ [1-9][0-9.]* ms.*"), text);
 
         Path svg = dir.resolve("t.svg");
         Object[] tl = run(null, "trace", "timeline", trace.toString(), "--out", svg.toString());
@@ -141,11 +142,18 @@ class TraceCommandTest {
     void connectPings() throws Exception {
         try (H2wsServer server = H2wsServer.builder().endpoint(Endpoint.builder("/echo").listener(EchoListener::new).build())
                 .build().start()) {
-            Object[] r = run("hello\n", "connect", "--transport", "h2", "--pings", "3", "ws://127.0.0.1:" + server.port() + "/echo");
+            Path trace = dir.resolve("pings.jsonl");
+            Object[] r = run("hello\n", "connect", "--transport", "h2", "--pings", "3", "--trace", trace.toString(),
+                    "ws://127.0.0.1:" + server.port() + "/echo");
             assertEquals(0, r[0], r[2].toString());
             String err = r[2].toString();
             assertTrue(err.contains("ping rtt 3: min ") && err.contains("flow-control blocked: stream 0.0 ms"), err);
             assertTrue(err.matches("(?s).*h2: HTTP/2 connection(?: c\\d+)? to .*: sent \\d+ frames, \\d+ bytes; received \\d+ frames.*PING rtt 1: min.*"), err);
+            Object[] sum = run(null, "trace", "summarize", trace.toString());
+            assertEquals(0, sum[0], sum[2].toString());
+            String text = sum[1].toString();
+            assertTrue(text.contains("ping round trips: 3, min ") && text.contains("HTTP/2 PING round trips: 1, min ")
+                    && text.contains("HTTP/2 totals out/in: ") && text.contains("flow-control blocked (send window at 0): connection 0.0 ms"), text);
         }
     }
 
