@@ -17,22 +17,22 @@ public final class H2wsClient implements AutoCloseable {
     private final H2Connector h2;
     private final AutoConnector auto;
 
-    private H2wsClient(SSLContext sslContext, io.h2ws.trace.TraceListener trace) throws Exception {
+    private H2wsClient(SSLContext sslContext, io.h2ws.trace.TraceListener trace, boolean stats) throws Exception {
         this.h1 = new H1Connector(sslContext);
         h1.setTrace(trace);
-        this.h2 = H2Connector.builder().sslContext(sslContext).trace(trace).build();
+        this.h2 = H2Connector.builder().sslContext(sslContext).trace(trace).stats(stats).build();
         h1.start();
         this.auto = new AutoConnector(h1, h2);
     }
 
     /** A client trusting the JDK's default trust store. */
     public static H2wsClient create() throws Exception {
-        return new H2wsClient(null, null);
+        return new H2wsClient(null, null, false);
     }
 
     /** A client whose TLS uses {@code sslContext} (e.g. to trust a self-signed certificate). */
     public static H2wsClient create(SSLContext sslContext) throws Exception {
-        return new H2wsClient(sslContext, null);
+        return new H2wsClient(sslContext, null, false);
     }
 
     /**
@@ -43,7 +43,16 @@ public final class H2wsClient implements AutoCloseable {
      * @param trace      where the events go, e.g. a {@link io.h2ws.trace.JsonLinesTraceWriter}; null for none
      */
     public static H2wsClient create(SSLContext sslContext, io.h2ws.trace.TraceListener trace) throws Exception {
-        return new H2wsClient(sslContext, trace);
+        return new H2wsClient(sslContext, trace, false);
+    }
+
+    /**
+     * As {@link #create(SSLContext, io.h2ws.trace.TraceListener)}, and with {@code stats} the
+     * HTTP/2 statistics without a trace: frames per connection ({@link H2Connector#connectionStats()})
+     * and flow-control blocked time in each HTTP/2 socket's {@code stats()}. A trace implies them.
+     */
+    public static H2wsClient create(SSLContext sslContext, io.h2ws.trace.TraceListener trace, boolean stats) throws Exception {
+        return new H2wsClient(sslContext, trace, stats);
     }
 
     /** A builder for one socket; its transport defaults to AUTO. */

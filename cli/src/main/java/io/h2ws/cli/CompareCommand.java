@@ -62,6 +62,27 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--report", defaultValue = "h2ws-compare.html", description = "HTML report file (default ${DEFAULT-VALUE}).")
     Path report;
 
+    @Option(names = "--trace", paramLabel = "DIR",
+            description = "Write JSON-lines traces (spec-notes/trace.md) into DIR: <transport>-client.jsonl and "
+                    + "<transport>-server.jsonl per transport run. Tracing every frame slows the runs: use small runs.")
+    Path traceDir;
+
+    /**
+     * The server's trace goes to the file of the transport being measured: the server is shared
+     * by every run, so it traces into whichever writer is current.
+     */
+    private static final class Switch implements io.h2ws.trace.TraceListener {
+        volatile io.h2ws.trace.TraceListener current;
+
+        @Override
+        public void onEvent(io.h2ws.trace.TraceEvent event) {
+            io.h2ws.trace.TraceListener l = current;
+            if (l != null) {
+                l.onEvent(event);
+            }
+        }
+    }
+
     /** Everything measured, for the table and the report. */
     record Results(List<Workloads.Throughput> throughput, List<Workloads.Latency> multiplex,
                    List<Workloads.Open> open, List<double[]> memory, List<String> memoryNames,
@@ -87,7 +108,11 @@ final class CompareCommand implements Callable<Integer> {
         List<double[]> memory = new ArrayList<>();
         List<String> memoryNames = new ArrayList<>();
         int maxSockets = Math.max(idle, sockets.stream().mapToInt(Integer::intValue).max().orElse(1));
-        try (H2wsServer server = H2wsServer.builder().port(0)
+        Switch serverTrace = traceDir == null ? null : new Switch();
+        if (traceDir != null) {
+            Files.createDirectories(traceDir);
+        }
+        try (H2wsServer server = H2wsServer.builder().port(0).trace(serverTrace)
                 .maxConcurrentStreams(Math.max(1024, maxSockets + 16))
                 .endpoint(Endpoint.builder("/echo").listener(EchoListener::new).build())
                 .build().start()) {
@@ -96,33 +121,49 @@ final class CompareCommand implements Callable<Integer> {
             int step = 0;
             for (String t : transports) {
                 String kind = "h2ws-" + t;
-                for (int size : sizes) {
-                    progress(err, ++step, steps, t + " throughput " + size + " B");
-                    try (LoadClient c = H2wsLoadClients.create(kind, uri)) {
-                        tp.add(Workloads.throughput(c, 1, size, window, warmup, measure));
-                    }
+                io.h2ws.trace.JsonLinesTraceWriter clientTrace = null;
+                io.h2ws.trace.JsonLinesTraceWriter serverWriter = null;
+                if (traceDir != null) {
+                    clientTrace = new io.h2ws.trace.JsonLinesTraceWriter(traceDir.resolve(t + "-client.jsonl"), "client");
+                    serverWriter = new io.h2ws.trace.JsonLinesTraceWriter(traceDir.resolve(t + "-server.jsonl"), "server");
+                    serverTrace.current = serverWriter;
                 }
-                for (int n : sockets) {
-                    progress(err, ++step, steps, t + " " + n + " sockets ping-pong");
-                    try (LoadClient c = H2wsLoadClients.create(kind, uri)) {
-                        mux.add(Workloads.latency(c, n, 16, warmup, measure));
+                final io.h2ws.trace.JsonLinesTraceWriter ct = clientTrace;
+                try {
+                    for (int size : sizes) {
+                        progress(err, ++step, steps, t + " throughput " + size + " B");
+                        try (LoadClient c = H2wsLoadClients.create(kind, uri, null, ct)) {
+                            tp.add(Workloads.throughput(c, 1, size, window, warmup, measure));
+                        }
+                    }
+                    for (int n : sockets) {
+                        progress(err, ++step, steps, t + " " + n + " sockets ping-pong");
+                        try (LoadClient c = H2wsLoadClients.create(kind, uri, null, ct)) {
+                            mux.add(Workloads.latency(c, n, 16, warmup, measure));
+                        }
+                        settle(server);
+                    }
+                    progress(err, ++step, steps, t + " open " + opens + " sockets");
+                    try (LoadClient c = H2wsLoadClients.create(kind, uri, null, ct)) {
+                        Workloads.open(c, Math.min(20, opens)); // warm the path
+                        settle(server);
+                        open.add(Workloads.open(c, opens));
                     }
                     settle(server);
-                }
-                progress(err, ++step, steps, t + " open " + opens + " sockets");
-                try (LoadClient c = H2wsLoadClients.create(kind, uri)) {
-                    Workloads.open(c, Math.min(20, opens)); // warm the path
-                    settle(server);
-                    open.add(Workloads.open(c, opens));
-                }
-                settle(server);
-                if (idle > 0) {
-                    progress(err, ++step, steps, t + " memory of " + idle + " idle sockets");
-                    try (LoadClient c = H2wsLoadClients.create(kind, uri)) {
-                        memory.add(new double[] {heapPerSocket(c, idle)});
-                        memoryNames.add(t);
+                    if (idle > 0) {
+                        progress(err, ++step, steps, t + " memory of " + idle + " idle sockets");
+                        try (LoadClient c = H2wsLoadClients.create(kind, uri, null, ct)) {
+                            memory.add(new double[] {heapPerSocket(c, idle)});
+                            memoryNames.add(t);
+                        }
+                        settle(server);
                     }
-                    settle(server);
+                } finally {
+                    if (serverTrace != null) {
+                        serverTrace.current = null;
+                        clientTrace.close();
+                        serverWriter.close();
+                    }
                 }
             }
         }
@@ -132,6 +173,9 @@ final class CompareCommand implements Callable<Integer> {
         Files.writeString(report, Report.html(r));
         out.println();
         out.println("report: " + report.toAbsolutePath());
+        if (traceDir != null) {
+            out.println("traces: " + traceDir.toAbsolutePath() + " (<transport>-client.jsonl, <transport>-server.jsonl)");
+        }
         out.flush();
         return 0;
     }

@@ -67,6 +67,10 @@ final class ConnectCommand implements Callable<Integer> {
     @Option(names = "--trace", paramLabel = "FILE", description = "Write a JSON-lines trace of the connection (spec-notes/trace.md).")
     java.nio.file.Path trace;
 
+    @Option(names = "--pings", defaultValue = "0", paramLabel = "N",
+            description = "Before closing, send N WebSocket pings one after another and report their round trip in the stats line.")
+    int pings;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -75,7 +79,7 @@ final class ConnectCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "URL must start with ws:// or wss://: " + url);
         }
         try (io.h2ws.trace.JsonLinesTraceWriter traceWriter = trace == null ? null : new io.h2ws.trace.JsonLinesTraceWriter(trace, "client");
-             H2wsClient client = H2wsClient.create(insecure ? trustAll() : null, traceWriter)) {
+             H2wsClient client = H2wsClient.create(insecure ? trustAll() : null, traceWriter, true)) {
             ClientBuilder b = client.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(connectTimeout));
             switch (transport.toLowerCase()) {
                 case "auto" -> b.transport(Transport.AUTO);
@@ -100,6 +104,8 @@ final class ConnectCommand implements Callable<Integer> {
             }
             CompletableFuture<String> closed = new CompletableFuture<>();
             java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicReference<CompletableFuture<Void>> pongs =
+                    new java.util.concurrent.atomic.AtomicReference<>(new CompletableFuture<>());
             WebSocket.Listener printer = new WebSocket.Listener() {
                 private final StringBuilder text = new StringBuilder();
 
@@ -125,6 +131,13 @@ final class ConnectCommand implements Callable<Integer> {
                         out.println("[binary " + data.remaining() + " bytes" + (last ? "" : ", more follows") + "]");
                         out.flush();
                     }
+                    ws.request(1);
+                    return null;
+                }
+
+                @Override
+                public CompletionStage<?> onPong(WebSocket ws, ByteBuffer message) {
+                    pongs.get().complete(null);
                     ws.request(1);
                     return null;
                 }
@@ -180,6 +193,27 @@ final class ConnectCommand implements Callable<Integer> {
                     Thread.sleep(300);
                 }
             }
+            for (int i = 0; i < pings && !closed.isDone() && !ws.isOutputClosed(); i++) {
+                pongs.set(new CompletableFuture<>());
+                ws.sendPing(ByteBuffer.wrap(("rtt" + i).getBytes(StandardCharsets.US_ASCII))).get(10, TimeUnit.SECONDS);
+                try {
+                    pongs.get().get(10, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    err.println("h2ws: no pong within 10 s");
+                    break;
+                }
+            }
+            String h2Line = null;
+            if (ws.transport() == Transport.H2 && !closed.isDone()) {
+                // one HTTP/2 PING for the connection's round trip (it adds no WebSocket frame)
+                try {
+                    client.h2().ping(url).get(5, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    err.println("h2ws: HTTP/2 PING unanswered: " + e);
+                }
+                h2Line = client.h2().connectionStats().stream().map(io.h2ws.trace.ConnectionStats::describe)
+                        .reduce((a, c) -> a + System.lineSeparator() + "h2: " + c).orElse(null);
+            }
             if (!closed.isDone() && !ws.isOutputClosed()) {
                 ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(10, TimeUnit.SECONDS);
             }
@@ -192,6 +226,9 @@ final class ConnectCommand implements Callable<Integer> {
                 return 1;
             }
             err.println("stats: " + ws.stats().describe());
+            if (h2Line != null) {
+                err.println("h2: " + h2Line);
+            }
             err.println("closed: " + how);
             err.flush();
             return how.startsWith("1000") || how.startsWith("1001") ? 0 : 1;

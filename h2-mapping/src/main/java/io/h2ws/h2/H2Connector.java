@@ -114,7 +114,7 @@ public final class H2Connector implements Connector, AutoCloseable {
         // Session credit returns only when a stream's bytes are consumed: a small session window
         // would let a few stalled sockets block all the others (see spec-notes/rfc8441-mapping.md).
         client.setInitialSessionRecvWindow(1 << 30);
-        tracer = b.trace == null ? null : io.h2ws.h2.trace.H2Tracer.install(client, b.trace);
+        tracer = b.trace == null && !b.stats ? null : io.h2ws.h2.trace.H2Tracer.install(client, b.trace);
         try {
             client.start();
         } catch (Exception e) {
@@ -160,6 +160,56 @@ public final class H2Connector implements Connector, AutoCloseable {
         int port = uri.getPort() > 0 ? uri.getPort() : secure ? 443 : 80;
         Origin o = origins.get((secure ? "https" : "http") + "://" + uri.getHost().toLowerCase(Locale.ROOT) + ":" + port);
         return o == null ? 0 : o.connectionCount();
+    }
+
+    /**
+     * Statistics of every open HTTP/2 connection, to any origin: bytes each way always; frames
+     * each way and the connection window's blocked time when built with {@link Builder#stats} or a
+     * trace (else -1 frames and 0 ns); PING round trips measured by {@link #ping}.
+     */
+    public List<io.h2ws.trace.ConnectionStats> connectionStats() {
+        List<io.h2ws.trace.ConnectionStats> all = new ArrayList<>();
+        for (Origin o : origins.values()) {
+            List<Conn> conns;
+            synchronized (o) {
+                conns = List.copyOf(o.conns);
+            }
+            for (Conn c : conns) {
+                Session session = c.session;
+                if (session != null) {
+                    all.add(c.stats(session));
+                }
+            }
+        }
+        return all;
+    }
+
+    /**
+     * Sends an HTTP/2 PING on each open connection to the origin of {@code uri} and completes with
+     * the first connection's round trip (from the write request to the reply's arrival). Fails
+     * when there is no open connection to that origin.
+     */
+    public CompletableFuture<Duration> ping(URI uri) {
+        boolean secure = "wss".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme());
+        int port = uri.getPort() > 0 ? uri.getPort() : secure ? 443 : 80;
+        Origin o = origins.get((secure ? "https" : "http") + "://" + uri.getHost().toLowerCase(Locale.ROOT) + ":" + port);
+        List<Conn> conns = List.of();
+        if (o != null) {
+            synchronized (o) {
+                conns = List.copyOf(o.conns);
+            }
+        }
+        CompletableFuture<Duration> first = null;
+        for (Conn c : conns) {
+            if (c.session != null && c.state == ConnState.READY) {
+                CompletableFuture<Duration> f = c.ping();
+                if (first == null) {
+                    first = f;
+                }
+            }
+        }
+        return first != null ? first
+                : CompletableFuture.failedFuture(new IOException(uri + ": no open HTTP/2 connection to ping"));
     }
 
     /** Open (or opening) HTTP/2 connections to every origin. */
@@ -365,9 +415,57 @@ public final class H2Connector implements Connector, AutoCloseable {
         boolean goingAway;
         int maxStreams = Integer.MAX_VALUE;
         int active;
+        // PINGs sent by ping(), by payload (the nanoTime of the send); round trips measured
+        private final Map<Long, CompletableFuture<Duration>> pings = new ConcurrentHashMap<>();
+        private long pingCount, pingMin, pingLast; // under this
 
         Conn(Origin origin) {
             this.origin = origin;
+        }
+
+        CompletableFuture<Duration> ping() {
+            CompletableFuture<Duration> f = new CompletableFuture<>();
+            long sent = System.nanoTime();
+            pings.put(sent, f);
+            session.ping(new org.eclipse.jetty.http2.frames.PingFrame(sent, false), Callback.from(() -> { }, x -> {
+                pings.remove(sent);
+                f.completeExceptionally(x);
+            }));
+            return f;
+        }
+
+        @Override
+        public void onPing(Session session, org.eclipse.jetty.http2.frames.PingFrame frame) {
+            if (!frame.isReply()) {
+                return;
+            }
+            long now = System.nanoTime();
+            CompletableFuture<Duration> f = pings.remove(frame.getPayloadAsLong());
+            if (f == null) {
+                return; // not one of ours
+            }
+            long rtt = now - frame.getPayloadAsLong();
+            synchronized (this) {
+                pingMin = pingCount == 0 ? rtt : Math.min(pingMin, rtt);
+                pingLast = rtt;
+                pingCount++;
+            }
+            f.complete(Duration.ofNanos(rtt));
+        }
+
+        io.h2ws.trace.ConnectionStats stats(Session session) {
+            io.h2ws.trace.ConnectionStats s;
+            if (tracer != null) {
+                s = tracer.connectionStats(session);
+            } else {
+                long[] bytes = io.h2ws.h2.trace.H2Tracer.bytes(session);
+                s = new io.h2ws.trace.ConnectionStats(null, io.h2ws.h2.trace.H2Tracer.remote(session), -1, -1, bytes[0],
+                        bytes[1], 0, 0, 0, 0);
+            }
+            synchronized (this) {
+                return new io.h2ws.trace.ConnectionStats(s.id(), s.remote(), s.framesIn(), s.framesOut(), s.bytesIn(),
+                        s.bytesOut(), s.blockedNanos(), pingCount, pingMin, pingLast);
+            }
         }
 
         @Override
@@ -671,8 +769,19 @@ public final class H2Connector implements Connector, AutoCloseable {
         private int maxConnectionsPerOrigin = 8;
         private int streamRecvWindow = H2ServerConnectionFactory.DEFAULT_STREAM_RECV_WINDOW;
         private io.h2ws.trace.TraceListener trace;
+        private boolean stats;
 
         private Builder() {}
+
+        /**
+         * Counts HTTP/2 frames per connection and the time send windows spent at 0, for
+         * {@link H2Connector#connectionStats()} and the sockets' {@code stats()}; a trace implies it.
+         * Off by default: without it nothing is installed in Jetty's session.
+         */
+        public Builder stats(boolean stats) {
+            this.stats = stats;
+            return this;
+        }
 
         /** Traces every HTTP/2 frame and socket of this connector ({@code spec-notes/trace.md}); null for none. */
         public Builder trace(io.h2ws.trace.TraceListener trace) {

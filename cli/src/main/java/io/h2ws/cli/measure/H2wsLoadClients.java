@@ -34,7 +34,12 @@ public final class H2wsLoadClients {
 
     /** As {@link #create(String, URI)}, trusting {@code ssl} for wss. */
     public static LoadClient create(String kind, URI uri, SSLContext ssl) throws Exception {
-        H2wsClient client = H2wsClient.create(ssl);
+        return create(kind, uri, ssl, null);
+    }
+
+    /** As {@link #create(String, URI, SSLContext)}, tracing the client to {@code trace} (null for none). */
+    public static LoadClient create(String kind, URI uri, SSLContext ssl, io.h2ws.trace.TraceListener trace) throws Exception {
+        H2wsClient client = H2wsClient.create(ssl, trace);
         return new LoadClient() {
             @Override
             public String name() {

@@ -37,6 +37,8 @@ final class SummarizeCommand implements Callable<Integer> {
         final long[] wire = new long[2];
         final long[] payload = new long[2];
         final Map<String, long[]> opcodes = new TreeMap<>();
+        final java.util.ArrayDeque<Long> pings = new java.util.ArrayDeque<>(); // our PINGs not yet answered
+        final List<Long> rtts = new java.util.ArrayList<>();
     }
 
     /** What one HTTP/2 connection carried. */
@@ -48,6 +50,11 @@ final class SummarizeCommand implements Callable<Integer> {
         final List<String> notes = new java.util.ArrayList<>();
         long first = Long.MAX_VALUE;
         long last;
+        final long[] totalFrames = new long[2];
+        final long[] bytes = new long[2]; // 9-byte frame headers + payloads where the trace has the length
+        boolean headersUnsized;
+        final java.util.ArrayDeque<Long> pings = new java.util.ArrayDeque<>();
+        final List<Long> rtts = new java.util.ArrayList<>();
     }
 
     @Override
@@ -84,11 +91,31 @@ final class SummarizeCommand implements Callable<Integer> {
                     s.frames[dir]++;
                     s.wire[dir] += TraceFile.num(e, "wire", 0);
                     s.payload[dir] += TraceFile.num(e, "len", 0);
-                    s.opcodes.computeIfAbsent(TraceFile.str(e, "op"), k -> new long[2])[dir]++;
+                    String op = TraceFile.str(e, "op");
+                    s.opcodes.computeIfAbsent(op, k -> new long[2])[dir]++;
+                    // round trips of our pings: a Pong answers the latest Ping, older ones stay unanswered
+                    if ("PING".equals(op) && dir == 0) {
+                        s.pings.add(t);
+                    } else if ("PONG".equals(op) && dir == 1 && !s.pings.isEmpty()) {
+                        s.rtts.add(t - s.pings.pollLast());
+                        s.pings.clear();
+                    }
                 }
                 case "h2" -> {
                     String type = TraceFile.str(e, "type");
                     c.frames.computeIfAbsent(type, k -> new long[2])[dir]++;
+                    c.totalFrames[dir]++;
+                    long len = TraceFile.num(e, "len", -1);
+                    c.bytes[dir] += 9 + Math.max(0, len);
+                    c.headersUnsized |= len < 0;
+                    if ("PING".equals(type)) {
+                        boolean ack = (TraceFile.num(e, "flags", 0) & 1) != 0;
+                        if (!ack && dir == 0) {
+                            c.pings.add(t);
+                        } else if (ack && dir == 1 && !c.pings.isEmpty()) {
+                            c.rtts.add(t - c.pings.poll());
+                        }
+                    }
                     if ("DATA".equals(type)) {
                         c.dataBytes[dir] += TraceFile.num(e, "len", 0);
                     }
@@ -120,6 +147,9 @@ final class SummarizeCommand implements Callable<Integer> {
             StringBuilder ops = new StringBuilder();
             s.opcodes.forEach((op, n) -> ops.append(' ').append(op).append(' ').append(n[0]).append('/').append(n[1]));
             out.println("        frames out/in by opcode:" + ops);
+            if (!s.rtts.isEmpty()) {
+                out.println("        ping round trips: " + rtt(s.rtts));
+            }
         }
         out.println();
         out.println("connections");
@@ -132,6 +162,26 @@ final class SummarizeCommand implements Callable<Integer> {
                 long wsWire = socks.values().stream().filter(s -> s.conn.equals(c.id)).mapToLong(s -> s.wire[0] + s.wire[1]).sum();
                 out.printf(Locale.ROOT, "    DATA payload bytes out/in: %d/%d (WebSocket wire bytes on this connection: %d)%n",
                         c.dataBytes[0], c.dataBytes[1], wsWire);
+                out.printf(Locale.ROOT, "    HTTP/2 totals out/in: %d/%d frames, %d/%d bytes (9-byte frame headers + payloads%s)%n",
+                        c.totalFrames[0], c.totalFrames[1], c.bytes[0], c.bytes[1],
+                        c.headersUnsized ? "; HEADERS blocks not counted: their HPACK size is not traced" : "");
+                Map<Long, Long> blocked = new TreeMap<>();
+                for (Stalls.Stall st : stalls) {
+                    if (st.conn().equals(c.id)) {
+                        blocked.merge(st.stream(), st.nanos(), Long::sum);
+                    }
+                }
+                StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "connection %.1f ms",
+                        blocked.getOrDefault(0L, 0L) / 1e6));
+                blocked.forEach((stream, n) -> {
+                    if (stream != 0) {
+                        b.append(String.format(Locale.ROOT, ", stream #%d %.1f ms", stream, n / 1e6));
+                    }
+                });
+                out.println("    flow-control blocked (send window at 0): " + b);
+                if (!c.rtts.isEmpty()) {
+                    out.println("    HTTP/2 PING round trips: " + rtt(c.rtts));
+                }
             }
             if (!c.peerSettings.isEmpty()) {
                 out.println("    peer SETTINGS: " + c.peerSettings);
@@ -158,6 +208,13 @@ final class SummarizeCommand implements Callable<Integer> {
             s.conn = conn;
             return s;
         });
+    }
+
+    private static String rtt(List<Long> rtts) {
+        long min = rtts.stream().mapToLong(Long::longValue).min().orElse(0);
+        long max = rtts.stream().mapToLong(Long::longValue).max().orElse(0);
+        double mean = rtts.stream().mapToLong(Long::longValue).average().orElse(0);
+        return String.format(Locale.ROOT, "%d, min %.3f ms, mean %.3f ms, max %.3f ms", rtts.size(), min / 1e6, mean / 1e6, max / 1e6);
     }
 
     private static String ratio(long wire, long payload) {

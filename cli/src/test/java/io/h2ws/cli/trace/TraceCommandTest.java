@@ -74,6 +74,7 @@ class TraceCommandTest {
         String text = sum[1].toString();
         assertTrue(text.contains("/slow") && text.contains("stalled") && text.contains("stall: stream #"), text);
         assertTrue(text.contains("ENABLE_CONNECT_PROTOCOL=1"), text);
+        assertTrue(text.matches("(?s).*flow-control blocked \\(send window at 0\\): connection [0-9.]+ ms, stream #\\d+ [1-9][0-9.]* ms.*"), text);
 
         Path svg = dir.resolve("t.svg");
         Object[] tl = run(null, "trace", "timeline", trace.toString(), "--out", svg.toString());
@@ -107,6 +108,52 @@ class TraceCommandTest {
                     assertTrue(t.events.stream().anyMatch(e -> "h2".equals(e.get("ev")) && "HEADERS".equals(e.get("type"))));
                 }
             }
+        }
+    }
+
+    @Test
+    @DisplayName("compare --trace DIR writes a client and a server trace per transport run, each parsing and holding frames")
+    void compareTrace() throws Exception {
+        Path traces = dir.resolve("traces");
+        Object[] r = run(null, "compare", "--transports", "h1,h2", "--sockets", "2", "--sizes", "16", "--seconds", "0.2",
+                "--open", "3", "--idle", "0", "--report", dir.resolve("r.html").toString(), "--trace", traces.toString());
+        assertEquals(0, r[0], r[2].toString());
+        assertTrue(r[1].toString().contains("traces: "), r[1].toString());
+        for (String t : new String[] {"h1", "h2"}) {
+            for (String side : new String[] {"client", "server"}) {
+                TraceFile f = TraceFile.read(traces.resolve(t + "-" + side + ".jsonl"));
+                assertEquals(side, f.header.get("endpoint"));
+                List<Map<String, Object>> ws = f.events.stream().filter(e -> "ws".equals(e.get("ev"))).collect(Collectors.toList());
+                assertTrue(ws.size() > 20, t + " " + side + ": " + ws.size() + " WebSocket frames");
+                assertTrue(ws.stream().anyMatch(e -> "in".equals(e.get("dir"))) && ws.stream().anyMatch(e -> "out".equals(e.get("dir"))));
+                String carrier = t.equals("h1") ? "h1" : "h2";
+                assertTrue(f.events.stream().anyMatch(e -> carrier.equals(e.get("ev"))), t + " " + side + " has " + carrier + " events");
+                String other = t.equals("h1") ? "h2" : "h1";
+                assertTrue(f.events.stream().noneMatch(e -> other.equals(e.get("ev"))), t + " " + side + " has only its run's events");
+                assertTrue(f.events.stream().filter(e -> "socket".equals(e.get("ev"))).allMatch(e -> t.equals("h1") == "H1".equals(e.get("transport"))));
+            }
+        }
+        Object[] sum = run(null, "trace", "summarize", traces.resolve("h2-client.jsonl").toString());
+        assertEquals(0, sum[0], sum[2].toString());
+    }
+
+    @Test
+    @DisplayName("connect --pings prints the WebSocket ping RTT, the flow-control blocked time and the HTTP/2 connection's counts and PING RTT")
+    void connectPings() throws Exception {
+        try (H2wsServer server = H2wsServer.builder().endpoint(Endpoint.builder("/echo").listener(EchoListener::new).build())
+                .build().start()) {
+            Path trace = dir.resolve("pings.jsonl");
+            Object[] r = run("hello\n", "connect", "--transport", "h2", "--pings", "3", "--trace", trace.toString(),
+                    "ws://127.0.0.1:" + server.port() + "/echo");
+            assertEquals(0, r[0], r[2].toString());
+            String err = r[2].toString();
+            assertTrue(err.contains("ping rtt 3: min ") && err.contains("flow-control blocked: stream 0.0 ms"), err);
+            assertTrue(err.matches("(?s).*h2: HTTP/2 connection(?: c\\d+)? to .*: sent \\d+ frames, \\d+ bytes; received \\d+ frames.*PING rtt 1: min.*"), err);
+            Object[] sum = run(null, "trace", "summarize", trace.toString());
+            assertEquals(0, sum[0], sum[2].toString());
+            String text = sum[1].toString();
+            assertTrue(text.contains("ping round trips: 3, min ") && text.contains("HTTP/2 PING round trips: 1, min ")
+                    && text.contains("HTTP/2 totals out/in: ") && text.contains("flow-control blocked (send window at 0): connection 0.0 ms"), text);
         }
     }
 

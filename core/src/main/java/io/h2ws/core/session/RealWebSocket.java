@@ -90,6 +90,13 @@ public final class RealWebSocket implements H2wsSocket {
     private long keepalivePings;        // under lock
     private ScheduledFuture<?> livenessTimer; // under lock
 
+    // statistics (issue 11): our pings waiting for their Pong, and the round trips measured; under lock
+    private java.util.ArrayDeque<PingOut> pingsOut; // null until the first ping: nothing for sockets that never ping
+    private long pingRtts, pingRttMin, pingRttMax, pingRttLast, pingRttSum;
+    private volatile io.h2ws.trace.FlowBlocked flowBlocked; // set by HTTP/2 transports asked for statistics
+
+    private record PingOut(byte[] payload, long nanos) {}
+
     /** Frames to write with the future of the send that made them (null for the socket's own). */
     private static final class Pending {
         private WebSocketSession.Output output;
@@ -312,6 +319,7 @@ public final class RealWebSocket implements H2wsSocket {
             } else if (ev instanceof Event.Ping p) {
                 listener.onPing(this, p.data());
             } else if (ev instanceof Event.Pong p) {
+                matchPong(p.data());
                 listener.onPong(this, p.data());
             } else if (ev instanceof Event.Close c) {
                 closeCode = c.code();
@@ -387,6 +395,7 @@ public final class RealWebSocket implements H2wsSocket {
     @Override
     public CompletableFuture<WebSocket> sendPing(ByteBuffer message) {
         Objects.requireNonNull(message, "message");
+        notePing(message.duplicate());
         return send(0, s -> s.ping(message));
     }
 
@@ -710,6 +719,7 @@ public final class RealWebSocket implements H2wsSocket {
                     long due = lastPingAt + interval;
                     if (now - due >= 0 && session.state().canSend()) {
                         byte[] id = ByteBuffer.allocate(8).putLong(++keepalivePings).array();
+                        notePingLocked(id, now);
                         ping = session.ping(ByteBuffer.wrap(id));
                         queuedBytes += ping.size();
                         queue.add(new Pending(ping, null));
@@ -867,11 +877,67 @@ public final class RealWebSocket implements H2wsSocket {
         }
     }
 
+    /** Where the transport reports flow-control blocked time for {@link #stats()}; null for none. */
+    public void flowBlocked(io.h2ws.trace.FlowBlocked source) {
+        this.flowBlocked = source;
+    }
+
+    private void notePing(ByteBuffer payload) {
+        long now = System.nanoTime();
+        byte[] b = new byte[payload.remaining()];
+        payload.get(b);
+        synchronized (lock) {
+            notePingLocked(b, now);
+        }
+    }
+
+    private void notePingLocked(byte[] payload, long now) {
+        if (pingsOut == null) {
+            pingsOut = new java.util.ArrayDeque<>(4);
+        }
+        if (pingsOut.size() == 16) {
+            pingsOut.removeFirst(); // never answered: forget the oldest
+        }
+        pingsOut.addLast(new PingOut(payload, now));
+    }
+
+    /** A Pong answering one of our pings gives a round trip; pings older than it will not be answered (5.5.3). */
+    private void matchPong(ByteBuffer data) {
+        long now = System.nanoTime();
+        synchronized (lock) {
+            if (pingsOut == null || pingsOut.isEmpty()) {
+                return;
+            }
+            int n = 0;
+            for (PingOut p : pingsOut) {
+                n++;
+                if (ByteBuffer.wrap(p.payload()).equals(data)) {
+                    for (int i = 0; i < n; i++) {
+                        pingsOut.removeFirst();
+                    }
+                    long rtt = now - p.nanos();
+                    pingRttMin = pingRtts == 0 ? rtt : Math.min(pingRttMin, rtt);
+                    pingRttMax = Math.max(pingRttMax, rtt);
+                    pingRttLast = rtt;
+                    pingRttSum += rtt;
+                    pingRtts++;
+                    return;
+                }
+            }
+        }
+    }
+
     @Override
     public io.h2ws.trace.SocketStats stats() {
+        io.h2ws.trace.SocketStats s;
         synchronized (lock) {
-            return io.h2ws.trace.SocketStats.fromCounters(session.counters());
+            s = io.h2ws.trace.SocketStats.fromCounters(session.counters());
+            if (pingRtts > 0) {
+                s = s.withPings(pingRtts, pingRttMin, pingRttMax, pingRttLast, pingRttSum);
+            }
         }
+        io.h2ws.trace.FlowBlocked f = flowBlocked;
+        return f == null ? s : s.withBlocked(f.streamBlockedNanos(), f.connectionBlockedNanos());
     }
 
     @Override

@@ -51,20 +51,62 @@ import io.h2ws.trace.TraceListener;
  */
 public final class H2Tracer implements HTTP2Session.FrameListener, HTTP2Session.LifeCycleListener {
 
-    private final TraceListener listener;
+    private static final String FLOW = "h2ws.flow";
+
+    private final TraceListener listener; // null: statistics only
     private final Map<Session, Conn> conns = new ConcurrentHashMap<>();
 
-    /** Per session: its id and the DATA frames generated but not yet reported. */
+    /**
+     * Per session: its id, the DATA frames generated but not yet reported (traces only), and the
+     * statistics: frames each way, and the time the connection send window was at 0.
+     */
     private static final class Conn {
         final String id = TraceIds.nextConnection();
         final ArrayDeque<long[]> pieces = new ArrayDeque<>(); // {stream, length, connWindow, streamWindow, nanos}
+        final Clock window = new Clock();
+        final java.util.concurrent.atomic.LongAdder framesIn = new java.util.concurrent.atomic.LongAdder();
+        final java.util.concurrent.atomic.LongAdder framesOut = new java.util.concurrent.atomic.LongAdder();
+    }
+
+    /**
+     * Time a send window spent at 0: from the DATA frame that left it at 0 (or below, after a
+     * SETTINGS shrink) to the WINDOW_UPDATE Jetty applied that made it positive again.
+     */
+    static final class Clock {
+        private long zeroSince; // nanoTime, 0 when open
+        private long blocked;
+
+        synchronized void after(int window, long now) {
+            if (window <= 0) {
+                if (zeroSince == 0) {
+                    zeroSince = now == 0 ? 1 : now;
+                }
+            } else if (zeroSince != 0) {
+                blocked += now - zeroSince;
+                zeroSince = 0;
+            }
+        }
+
+        synchronized void end(long now) {
+            if (zeroSince != 0) {
+                blocked += now - zeroSince;
+                zeroSince = 0;
+            }
+        }
+
+        synchronized long nanos() {
+            return zeroSince == 0 ? blocked : blocked + (System.nanoTime() - zeroSince);
+        }
     }
 
     private H2Tracer(TraceListener listener) {
         this.listener = listener;
     }
 
-    /** Traces every session of {@code client}; call before the client starts. */
+    /**
+     * Traces every session of {@code client} (with a null {@code listener}: only counts, for
+     * {@link #connectionStats} and the sockets' {@code stats()}); call before the client starts.
+     */
     public static H2Tracer install(HTTP2Client client, TraceListener listener) {
         H2Tracer t = new H2Tracer(listener);
         client.addEventListener(t);
@@ -85,9 +127,69 @@ public final class H2Tracer implements HTTP2Session.FrameListener, HTTP2Session.
         return conn(session).id;
     }
 
-    /** Traces a socket on {@code stream}: its frames, open and close; call before it starts. */
+    /**
+     * Traces a socket on {@code stream}: its frames, open and close (when there is a listener),
+     * and its flow-control blocked time; call before it starts.
+     */
     public void attach(RealWebSocket socket, Stream stream, String role) {
-        SocketTracer.attach(listener, socket, connectionId(stream.getSession()), stream.getId(), role);
+        Conn c = conn(stream.getSession());
+        if (listener != null) {
+            SocketTracer.attach(listener, socket, c.id, stream.getId(), role);
+        }
+        Clock streamClock = streamClock(stream);
+        socket.flowBlocked(new io.h2ws.trace.FlowBlocked() {
+            @Override
+            public long streamBlockedNanos() {
+                return streamClock.nanos();
+            }
+
+            @Override
+            public long connectionBlockedNanos() {
+                return c.window.nanos();
+            }
+        });
+    }
+
+    private static Clock streamClock(Stream stream) {
+        Object o = stream.getAttribute(FLOW);
+        if (o instanceof Clock k) {
+            return k;
+        }
+        synchronized (stream) {
+            o = stream.getAttribute(FLOW);
+            if (o instanceof Clock k) {
+                return k;
+            }
+            Clock k = new Clock();
+            stream.setAttribute(FLOW, k);
+            return k;
+        }
+    }
+
+    /**
+     * Statistics of {@code session}'s connection: frames each way counted here, bytes from Jetty's
+     * connection, the connection window's blocked time; PINGs are left to the caller (0).
+     */
+    public io.h2ws.trace.ConnectionStats connectionStats(Session session) {
+        Conn c = conn(session);
+        long[] bytes = bytes(session);
+        return new io.h2ws.trace.ConnectionStats(listener == null ? null : c.id, remote(session), c.framesIn.sum(),
+                c.framesOut.sum(), bytes[0], bytes[1], c.window.nanos(), 0, 0, 0);
+    }
+
+    /** Bytes in and out of {@code session}'s HTTP/2 connection, {-1, -1} when Jetty does not say. */
+    public static long[] bytes(Session session) {
+        if (session instanceof HTTP2Session s && s.getEndPoint() != null && s.getEndPoint().getConnection() != null) {
+            org.eclipse.jetty.io.Connection conn = s.getEndPoint().getConnection();
+            return new long[] {conn.getBytesIn(), conn.getBytesOut()};
+        }
+        return new long[] {-1, -1};
+    }
+
+    /** The peer's address of {@code session}, as text. */
+    public static String remote(Session session) {
+        java.net.SocketAddress a = session.getRemoteSocketAddress();
+        return a == null ? "?" : a.toString();
     }
 
     private Conn conn(Session session) {
@@ -101,12 +203,22 @@ public final class H2Tracer implements HTTP2Session.FrameListener, HTTP2Session.
 
     @Override
     public void onIncomingFrame(Session session, Frame frame) {
-        emit(session, conn(session), false, frame, System.nanoTime());
+        Conn c = conn(session);
+        c.framesIn.increment();
+        if (listener != null) {
+            emit(session, c, false, frame, System.nanoTime());
+        }
     }
 
     @Override
     public void onOutgoingFrame(Session session, Frame frame) {
         Conn c = conn(session);
+        if (!(frame instanceof DataFrame)) {
+            c.framesOut.increment(); // DATA wire frames are counted as generated, in onDataSending
+        }
+        if (listener == null) {
+            return;
+        }
         if (frame instanceof DataFrame data) {
             // the wire frames cut from this DataFrame since the last write, from onDataSending
             long[] last = null;
@@ -255,10 +367,22 @@ public final class H2Tracer implements HTTP2Session.FrameListener, HTTP2Session.
         @Override
         public void onDataSending(Stream stream, int length) {
             delegate.onDataSending(stream, length);
+            long now = System.nanoTime();
             Session session = stream.getSession();
             Conn c = conn(session);
-            long[] piece = {stream.getId(), length, sendWindow(session),
-                    stream instanceof HTTP2Stream h ? h.getSendWindow() : TraceEvent.ABSENT, System.nanoTime()};
+            c.framesOut.increment();
+            int connWindow = sendWindow(session);
+            int streamWindow = stream instanceof HTTP2Stream h ? h.getSendWindow() : TraceEvent.ABSENT;
+            if (connWindow != TraceEvent.ABSENT) {
+                c.window.after(connWindow, now);
+            }
+            if (streamWindow != TraceEvent.ABSENT) {
+                streamClock(stream).after(streamWindow, now);
+            }
+            if (listener == null) {
+                return;
+            }
+            long[] piece = {stream.getId(), length, connWindow, streamWindow, now};
             synchronized (c) {
                 c.pieces.add(piece);
             }
@@ -272,16 +396,36 @@ public final class H2Tracer implements HTTP2Session.FrameListener, HTTP2Session.
         @Override
         public void onStreamDestroyed(Stream stream) {
             delegate.onStreamDestroyed(stream);
-        }
-
-        @Override
-        public void updateInitialStreamWindow(Session session, int initialStreamWindow, boolean local) {
-            delegate.updateInitialStreamWindow(session, initialStreamWindow, local);
+            if (stream.getAttribute(FLOW) instanceof Clock k) {
+                k.end(System.nanoTime()); // a stream gone while blocked is blocked no longer
+            }
         }
 
         @Override
         public void onWindowUpdate(Session session, Stream stream, WindowUpdateFrame frame) {
             delegate.onWindowUpdate(session, stream, frame);
+            long now = System.nanoTime();
+            if (frame.getStreamId() == 0) {
+                int w = sendWindow(session);
+                if (w != TraceEvent.ABSENT) {
+                    conn(session).window.after(w, now);
+                }
+            } else if (stream instanceof HTTP2Stream h && h.getAttribute(FLOW) instanceof Clock k) {
+                k.after(h.getSendWindow(), now);
+            }
+        }
+
+        @Override
+        public void updateInitialStreamWindow(Session session, int initialStreamWindow, boolean local) {
+            delegate.updateInitialStreamWindow(session, initialStreamWindow, local);
+            if (!local) { // the peer's SETTINGS moved every stream's send window
+                long now = System.nanoTime();
+                for (Stream s : session.getStreams()) {
+                    if (s instanceof HTTP2Stream h && h.getAttribute(FLOW) instanceof Clock k) {
+                        k.after(h.getSendWindow(), now);
+                    }
+                }
+            }
         }
 
         @Override
