@@ -153,6 +153,10 @@ class SecurityChecksTest {
             try {
                 while ((n = in.read(buf)) >= 0) {
                     all.write(buf, 0, n);
+                    String sofar = all.toString(StandardCharsets.ISO_8859_1);
+                    if (sofar.startsWith("HTTP/1.1 101") && sofar.contains("\r\n\r\n")) {
+                        break; // a WebSocket now: nothing more comes unasked
+                    }
                 }
             } catch (java.net.SocketTimeoutException | java.net.SocketException enough) {
                 // what came is what we check
@@ -262,10 +266,11 @@ class SecurityChecksTest {
                     java.util.concurrent.ExecutionException.class,
                     () -> withOrigin(client, "https://evil.example").buildH2ws(uri, new io.h2ws.testing.Recorder()).get(10, TimeUnit.SECONDS));
             assertEquals(403, ((io.h2ws.client.HandshakeFailedException) e.getCause()).status(), String.valueOf(e.getCause()));
-            io.h2ws.H2wsSocket ok = withOrigin(client, "https://app.example").buildH2ws(uri, new io.h2ws.testing.Recorder())
-                    .get(10, TimeUnit.SECONDS);
+            io.h2ws.testing.Recorder rec = new io.h2ws.testing.Recorder();
+            io.h2ws.H2wsSocket ok = withOrigin(client, "https://app.example").buildH2ws(uri, rec).get(10, TimeUnit.SECONDS);
             assertEquals(io.h2ws.Transport.H2, ok.transport());
             ok.sendClose(1000, "").get(5, TimeUnit.SECONDS);
+            rec.awaitTerminal();
         }
     }
 
