@@ -19,6 +19,8 @@ import io.h2ws.core.handshake.Subprotocols;
  */
 public final class ServerHandshake {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ServerHandshake.class);
+
     private ServerHandshake() {}
 
     /**
@@ -34,21 +36,27 @@ public final class ServerHandshake {
      * Of the offered extensions only permessage-deflate (RFC 7692) is known; it is accepted per
      * the endpoint's {@link Endpoint#deflate()} settings, and offers we cannot honour are declined
      * (section 9.1 lets a server accept none).
+     *
+     * <p>A reason goes into the response body: it never quotes the request (path, header values),
+     * so a refusal cannot reflect attacker text into a page; the details are logged at debug.
      */
     public static HandshakeDecision decide(Endpoints endpoints, HandshakeRequest request) {
         Optional<Endpoint> found = endpoints.match(request.path());
         if (found.isEmpty()) {
-            return new HandshakeDecision.Reject(404, "no WebSocket endpoint at " + request.pathOnly());
+            LOG.debug("refusing {}: no WebSocket endpoint there", request.pathOnly());
+            return new HandshakeDecision.Reject(404, "no WebSocket endpoint at this path");
         }
         Endpoint endpoint = found.get();
         List<String> versions = request.headers(HandshakeHeaders.SEC_WEBSOCKET_VERSION);
         if (!HandshakeHeaders.isSupportedVersion(versions)) {
-            return new HandshakeDecision.Reject(426, "unsupported Sec-WebSocket-Version " + versions + "; this server speaks 13",
+            LOG.debug("refusing {}: Sec-WebSocket-Version {}", request.pathOnly(), versions);
+            return new HandshakeDecision.Reject(426, "unsupported Sec-WebSocket-Version; this server speaks 13",
                     Map.of("Sec-WebSocket-Version", HandshakeHeaders.VERSION));
         }
         String origin = request.header(HandshakeHeaders.ORIGIN);
         if (!endpoint.originPolicy().test(origin)) {
-            return new HandshakeDecision.Reject(403, "origin " + origin + " is not allowed");
+            LOG.debug("refusing {}: origin {} is not allowed", request.pathOnly(), origin);
+            return new HandshakeDecision.Reject(403, "origin not allowed");
         }
         List<String> offered;
         List<ExtensionOffer> extensionOffers;
@@ -56,7 +64,8 @@ public final class ServerHandshake {
             offered = Subprotocols.parseOffer(request.headers(HandshakeHeaders.SEC_WEBSOCKET_PROTOCOL));
             extensionOffers = ExtensionHeader.parse(request.headers(HandshakeHeaders.SEC_WEBSOCKET_EXTENSIONS));
         } catch (IllegalArgumentException e) {
-            return new HandshakeDecision.Reject(400, "malformed header: " + e.getMessage());
+            LOG.debug("refusing {}: {}", request.pathOnly(), e.getMessage());
+            return new HandshakeDecision.Reject(400, "malformed Sec-WebSocket-Protocol or Sec-WebSocket-Extensions header");
         }
         String subprotocol = Subprotocols.select(offered, endpoint.subprotocols()).orElse(null);
         WebSocket.Listener listener;
@@ -65,7 +74,8 @@ public final class ServerHandshake {
         } catch (HandshakeException e) {
             return new HandshakeDecision.Reject(e.status().orElse(403), e.reason());
         } catch (RuntimeException e) {
-            return new HandshakeDecision.Reject(500, "endpoint failed: " + e);
+            LOG.warn("endpoint {} failed to accept a socket", endpoint.path(), e);
+            return new HandshakeDecision.Reject(500, "endpoint failed");
         }
         if (listener == null) {
             return new HandshakeDecision.Reject(403, "endpoint refused the socket");

@@ -95,8 +95,8 @@ public final class H1UpgradeHandler extends Handler.Wrapper {
                     + version.asString() + " has no Upgrade (RFC 6455 section 4.1, RFC 9110 section 7.8)", Map.of());
         }
         if (!"GET".equals(request.getMethod())) {
-            return refuse(response, callback, 405, "a WebSocket opening handshake is a GET request, not "
-                    + request.getMethod() + " (RFC 6455 section 4.1 item 2)", Map.of("Allow", "GET"));
+            return refuse(response, callback, 405, "a WebSocket opening handshake is a GET request"
+                    + " (RFC 6455 section 4.1 item 2)", Map.of("Allow", "GET"));
         }
         if (!asksForWebSocket) {
             // RFC 9110 section 15.5.22: a 426 names the protocol to switch to
@@ -208,7 +208,7 @@ public final class H1UpgradeHandler extends Handler.Wrapper {
         HttpFields.Mutable out = response.getHeaders();
         headers.forEach(out::put);
         out.put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
-        // the reason may echo request text: never let a browser sniff it as markup
+        // reasons never quote the request; nosniff all the same
         out.put("X-Content-Type-Options", "nosniff");
         Content.Sink.write(response, true, reason + "\n", callback);
         return true;

@@ -152,7 +152,7 @@ class ServerHandshakeTest {
     /** Section 4.2.1: a handshake for a resource we do not serve gets 404. */
     @Test
     void unknownPathGets404() throws Exception {
-        assertRefused(send(request("/nowhere", "")), 404, "/nowhere");
+        assertRefused(send(request("/nowhere", "")), 404, "no WebSocket endpoint"); // the path is not quoted back
     }
 
     /** Requests that are not WebSocket requests go to the next handler (none here: Jetty's 404). */
@@ -164,7 +164,7 @@ class ServerHandshakeTest {
     /** Section 4.2.2 step 4 / 10.2: an origin the endpoint does not accept gets 403. */
     @Test
     void refusedOriginGets403() throws Exception {
-        assertRefused(send(request("/strict", "Origin: https://evil.example\r\n")), 403, "evil.example");
+        assertRefused(send(request("/strict", "Origin: https://evil.example\r\n")), 403, "origin not allowed"); // not quoted back
         assertRefused(send(request("/strict", "")), 403, "origin");
         assertEquals(101, send(request("/strict", "Origin: https://good.example\r\n")).status());
     }

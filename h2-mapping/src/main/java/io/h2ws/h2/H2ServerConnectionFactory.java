@@ -221,7 +221,8 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
                 // RFC 8441 section 4: the :protocol names what the tunnel carries. We understand
                 // the request form but do not implement that protocol: 501 (RFC 9110 section
                 // 15.6.2), not 400, because nothing about the request is malformed.
-                return reject(stream, frame, 501, "unsupported :protocol " + printable(protocol), Map.of());
+                LOG.debug("h2ws: stream #{} asks for :protocol {}", stream.getId(), printable(protocol));
+                return reject(stream, frame, 501, "unsupported :protocol: this server speaks websocket", Map.of());
             }
             HttpURI uri = request.getHttpURI();
             String scheme = uri.getScheme();

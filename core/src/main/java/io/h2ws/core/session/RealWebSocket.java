@@ -240,6 +240,11 @@ public final class RealWebSocket implements H2wsSocket {
             }
             if (needsDemand(ev)) {
                 if (demand.get() == 0) {
+                    if (carrierFailure != null && !(ev instanceof Event.Close)) {
+                        // the transport is gone: messages nobody asked for must not hold back
+                        // its terminal event (as the JDK reports onError whatever the demand)
+                        continue;
+                    }
                     held = ev;
                     return;
                 }
@@ -575,7 +580,13 @@ public final class RealWebSocket implements H2wsSocket {
         }
         if (failure != null) {
             LOG.debug("h2ws socket {}: write failed", path, failure);
-            failQueued(failure);
+            // a failed write is a lost transport: abort it and tell the listener (1006), which
+            // otherwise hears nothing when it does not read (HTTP/1.1 without read interest)
+            if (carrierFailure == null) {
+                carrierFailure = failure;
+            }
+            abortQuietly(failure);
+            signal();
             return;
         }
         if (endsOutput) {
