@@ -170,6 +170,10 @@ final class CompareCommand implements Callable<Integer> {
         err.println();
         Results r = new Results(tp, mux, open, memory, memoryNames, machine());
         printTables(out, r);
+        Path parent = report.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
         Files.writeString(report, Report.html(r));
         out.println();
         out.println("report: " + report.toAbsolutePath());

@@ -31,7 +31,9 @@ public final class Main implements Runnable {
             return 2;
         });
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            commandLine.getErr().println("h2ws: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            // file-system exceptions carry only the path as their message: name the kind too
+            String msg = ex.getMessage() == null || ex instanceof java.nio.file.FileSystemException ? ex.toString() : ex.getMessage();
+            commandLine.getErr().println("h2ws: " + msg);
             return 1;
         });
         return cl.execute(args);
