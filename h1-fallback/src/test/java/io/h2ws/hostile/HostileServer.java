@@ -35,6 +35,12 @@ final class HostileServer implements AutoCloseable {
         H2wsServer.Builder b = H2wsServer.builder()
                 .endpoint(Endpoint.builder("/echo").listener(EchoListener::new).build())
                 .endpoint(Endpoint.builder("/rec").listener(this::recorder).build())
+                .endpoint(Endpoint.builder("/stall").listener(() -> new java.net.http.WebSocket.Listener() {
+                    @Override
+                    public void onOpen(java.net.http.WebSocket ws) {
+                        // never requests: nothing is read, so the stream window is never credited
+                    }
+                }).build())
                 .endpoint(Endpoint.builder("/small").options(WebSocketOptions.builder().maxMessageSize(50_000).build())
                         .listener(this::recorder).build());
         server = tune.apply(b).build().start();

@@ -92,6 +92,21 @@ final class RawH2Conn implements AutoCloseable {
         acc.release();
     }
 
+    /** Queues a hand-made frame: 9-byte header (RFC 9113 section 4.1) and payload. */
+    synchronized void addRaw(int type, int flags, int streamId, byte[] payload) {
+        int n = payload.length;
+        pending.write(n >>> 16);
+        pending.write(n >>> 8);
+        pending.write(n);
+        pending.write(type);
+        pending.write(flags);
+        pending.write(streamId >>> 24 & 0x7F);
+        pending.write(streamId >>> 16);
+        pending.write(streamId >>> 8);
+        pending.write(streamId);
+        pending.writeBytes(payload);
+    }
+
     /** Writes the queued frames in one write. */
     synchronized void flush() throws IOException {
         out.write(pending.toByteArray());
