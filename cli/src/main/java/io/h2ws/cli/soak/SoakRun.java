@@ -147,6 +147,12 @@ public final class SoakRun {
         long lost = 0;
         int abnormal = cfg.sockets() - opened;
         for (SoakSocket s : sockets) {
+            if (s.sendFailed() && s.error() != null) {
+                problems.add(String.format(Locale.ROOT, "first send error, socket %x: %s", s.id(), rootMessage(s.error())));
+                break;
+            }
+        }
+        for (SoakSocket s : sockets) {
             int left = s.inflight();
             lost += left;
             if (left > 0 && problems.size() < 10) {
@@ -200,7 +206,7 @@ public final class SoakRun {
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
-        return t.getMessage() == null ? t.toString() : t.toString();
+        return t.toString();
     }
 
     static long heapUsed() {
