@@ -100,11 +100,12 @@ public final class SoakRun {
                 if (System.nanoTime() >= nextReport) {
                     long now = System.nanoTime();
                     long bytes = c.receivedBytes.sum();
-                    err.printf(Locale.ROOT, "%s: %4d s  sent %d  echoed %d  %.1f MB/s  heap %d MiB  direct %d MiB in %d  send errors %d  server sockets %s%n",
+                    err.printf(Locale.ROOT, "%s: %4d s  sent %d  echoed %d  %.1f MB/s  heap %d MiB  direct %d MiB in %d  send errors %d  server sockets %s  client sockets ended %d%n",
                             transport, TimeUnit.NANOSECONDS.toSeconds(now - start), c.sent.sum(), c.received.sum(),
                             (bytes - lastBytes) / 1e6 / ((now - lastAt) / 1e9), heapUsed() >> 20,
                             direct().getMemoryUsed() >> 20, direct().getCount(), c.sendErrors.sum(),
-                            serverSockets == null ? "n/a" : Integer.toString(serverSockets.getAsInt()));
+                            serverSockets == null ? "n/a" : Integer.toString(serverSockets.getAsInt()),
+                            sockets.stream().filter(x -> x.closed().isDone()).count());
                     err.flush();
                     lastBytes = bytes;
                     lastAt = now;
