@@ -12,8 +12,10 @@ import java.util.concurrent.CompletionStage;
  */
 public class EchoListener implements WebSocket.Listener {
 
-    private final StringBuilder text = new StringBuilder();
-    private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
+    /** Re-assembly buffers larger than this are dropped after their message, not kept for the socket's life. */
+    private static final int KEEP_BELOW = 64 * 1024;
+    private StringBuilder text = new StringBuilder();
+    private ByteArrayOutputStream binary = new ByteArrayOutputStream();
 
     @Override
     public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
@@ -25,6 +27,7 @@ public class EchoListener implements WebSocket.Listener {
         CharSequence whole = data;
         if (text.length() > 0) {
             whole = text.append(data).toString();
+            text = text.capacity() > KEEP_BELOW ? new StringBuilder() : text;
             text.setLength(0);
         }
         return ws.sendText(whole, true).whenComplete((r, e) -> ws.request(1));
@@ -45,7 +48,11 @@ public class EchoListener implements WebSocket.Listener {
             data.get(b);
             binary.writeBytes(b);
             whole = ByteBuffer.wrap(binary.toByteArray());
-            binary.reset();
+            if (binary.size() > KEEP_BELOW) {
+                binary = new ByteArrayOutputStream(); // reset() would keep the large array for the socket's life
+            } else {
+                binary.reset();
+            }
         }
         return ws.sendBinary(whole, true).whenComplete((r, e) -> ws.request(1));
     }

@@ -37,6 +37,8 @@ public final class HandshakeDeadline implements Connection.Listener {
 
     private final long periodNanos;
     private final ScheduledExecutorService timer;
+    /** The pending check of each watched connection, cancelled when it closes or upgrades, so a closed connection is not kept reachable by the timer queue. */
+    private final java.util.Map<Connection, Check> checks = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param timeout the deadline (positive)
@@ -53,7 +55,18 @@ public final class HandshakeDeadline implements Connection.Listener {
     @Override
     public void onOpened(Connection connection) {
         if (connection instanceof HttpConnection || connection instanceof NegotiatingServerConnection) {
-            new Check(connection).schedule();
+            Check check = new Check(connection);
+            checks.put(connection, check);
+            check.schedule();
+        }
+    }
+
+    @Override
+    public void onClosed(Connection connection) {
+        // Jetty closes the HTTP/1.1 connection object when the end point is upgraded, too
+        Check check = checks.remove(connection);
+        if (check != null) {
+            check.cancel();
         }
     }
 
@@ -61,19 +74,28 @@ public final class HandshakeDeadline implements Connection.Listener {
         private final Connection connection;
         private long lastMessages = -1;
         private boolean lastInHead;
+        private volatile java.util.concurrent.ScheduledFuture<?> pending;
 
         Check(Connection connection) {
             this.connection = connection;
         }
 
         void schedule() {
-            timer.schedule(this, periodNanos, TimeUnit.NANOSECONDS);
+            pending = timer.schedule(this, periodNanos, TimeUnit.NANOSECONDS);
+        }
+
+        void cancel() {
+            java.util.concurrent.ScheduledFuture<?> p = pending;
+            if (p != null) {
+                p.cancel(false);
+            }
         }
 
         @Override
         public void run() {
             EndPoint endPoint = connection.getEndPoint();
             if (!endPoint.isOpen() || endPoint.getConnection() != connection) {
+                checks.remove(connection);
                 return; // closed, or upgraded to a WebSocket / HTTP/2: not ours to watch any more
             }
             String why = null;
@@ -93,6 +115,7 @@ public final class HandshakeDeadline implements Connection.Listener {
             if (why != null) {
                 LOG.debug("closing {} from {}: {} within the handshake timeout of {} ms", connection,
                         endPoint.getRemoteSocketAddress(), why, TimeUnit.NANOSECONDS.toMillis(periodNanos));
+                checks.remove(connection);
                 endPoint.close(new java.util.concurrent.TimeoutException("handshake timeout: " + why));
                 return;
             }
