@@ -107,6 +107,23 @@ final class RawH2Conn implements AutoCloseable {
         pending.writeBytes(payload);
     }
 
+    /**
+     * The GOAWAY that ended a flood, or null when the server's close reset the socket before our
+     * reader got to the GOAWAY (a TCP reset discards unread bytes, which a flood leaves plenty of);
+     * fails the test if the connection neither got a GOAWAY nor was closed within 30 s.
+     */
+    GoAwayFrame awaitGoAwayOrClose() throws Exception {
+        CompletableFuture.anyOf(goAway, closed).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        if (!goAway.isDone()) {
+            try {
+                return goAway.get(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException resetFirst) {
+                return null;
+            }
+        }
+        return goAway.get();
+    }
+
     /** Writes the queued frames in one write. */
     synchronized void flush() throws IOException {
         out.write(pending.toByteArray());
