@@ -1,6 +1,5 @@
 package io.h2ws;
 
-import java.net.SocketAddress;
 import java.net.http.WebSocket;
 
 /**
@@ -19,7 +18,7 @@ public interface H2wsSocket extends WebSocket {
     String wireMapping();
 
     /** The peer's address, or null when unknown. */
-    SocketAddress remoteAddress();
+    java.net.SocketAddress remoteAddress();
 
     /** The request path (with query) the socket was opened for. */
     String path();

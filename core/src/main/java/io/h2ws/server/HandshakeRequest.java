@@ -1,6 +1,5 @@
 package io.h2ws.server;
 
-import java.net.SocketAddress;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,7 +19,7 @@ import io.h2ws.Transport;
  * @param remote    the peer's address, or null
  */
 public record HandshakeRequest(Transport transport, boolean secure, String path, String authority,
-                               Map<String, List<String>> headers, SocketAddress remote) {
+                               Map<String, List<String>> headers, java.net.SocketAddress remote) {
 
     /** All values of a header (case-insensitive name), or an empty list. */
     public List<String> headers(String name) {

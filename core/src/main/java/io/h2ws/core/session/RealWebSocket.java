@@ -1,7 +1,6 @@
 package io.h2ws.core.session;
 
 import java.io.IOException;
-import java.net.SocketAddress;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -864,7 +863,7 @@ public final class RealWebSocket implements H2wsSocket {
     }
 
     @Override
-    public SocketAddress remoteAddress() {
+    public java.net.SocketAddress remoteAddress() {
         return carrier.remoteAddress();
     }
 

@@ -1,6 +1,5 @@
 package io.h2ws.core.wire;
 
-import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 
 import io.h2ws.Transport;
@@ -88,8 +87,8 @@ public interface Carrier {
     boolean isSecure();
 
     /** The peer's address, or null when unknown. */
-    SocketAddress remoteAddress();
+    java.net.SocketAddress remoteAddress();
 
     /** Our address, or null when unknown. */
-    SocketAddress localAddress();
+    java.net.SocketAddress localAddress();
 }

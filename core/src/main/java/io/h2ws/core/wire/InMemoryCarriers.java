@@ -1,7 +1,6 @@
 package io.h2ws.core.wire;
 
 import java.io.IOException;
-import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
@@ -227,12 +226,12 @@ public final class InMemoryCarriers {
         }
 
         @Override
-        public SocketAddress remoteAddress() {
+        public java.net.SocketAddress remoteAddress() {
             return null;
         }
 
         @Override
-        public SocketAddress localAddress() {
+        public java.net.SocketAddress localAddress() {
             return null;
         }
     }
