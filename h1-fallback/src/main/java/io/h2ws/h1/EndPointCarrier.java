@@ -5,6 +5,8 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -18,6 +20,8 @@ import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.RetainableByteBuffer;
+import org.eclipse.jetty.io.SocketChannelEndPoint;
+import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +48,8 @@ public final class EndPointCarrier extends AbstractConnection implements Carrier
     private static final Logger LOG = LoggerFactory.getLogger(EndPointCarrier.class);
     /** One read: large enough for a TLS record's plaintext, small enough to pool cheaply. */
     private static final int READ_BUFFER_SIZE = 32 * 1024;
+    /** Largest pooled direct buffer a write copies heap bytes into (Jetty's default pool keeps up to 64 KiB). */
+    private static final int DIRECT_CHUNK = 64 * 1024;
 
     private final Role role;
     private final ByteBufferPool pool;
@@ -271,17 +277,87 @@ public final class EndPointCarrier extends AbstractConnection implements Carrier
 
     @Override
     public void write(ByteBuffer[] buffers, boolean last, WriteCallback callback) {
+        List<RetainableByteBuffer> held = new ArrayList<>(2);
+        ByteBuffer[] out = directCopies(buffers, held);
         Callback done = Callback.from(() -> {
+            release(held);
             if (last && role == Role.SERVER) {
                 getEndPoint().shutdownOutput();
             }
             callback.completed(null);
-        }, callback::completed);
+        }, x -> {
+            release(held);
+            callback.completed(x);
+        });
         try {
-            getEndPoint().write(done, buffers);
+            getEndPoint().write(done, out);
         } catch (IllegalStateException e) { // WritePendingException included
-            callback.completed(e);
+            done.failed(e);
         }
+    }
+
+    private static void release(List<RetainableByteBuffer> held) {
+        for (RetainableByteBuffer b : held) {
+            b.release();
+        }
+        held.clear();
+    }
+
+    /**
+     * On a plain socket, copies heap buffers into pooled direct ones of up to {@link #DIRECT_CHUNK}
+     * (neighbours share a chunk, so a frame header and its payload go out as one). Why: the JDK
+     * copies a heap buffer written to a socket into a temporary direct buffer as large as the
+     * buffer and caches it in the writing thread for good; with 1 MiB messages and a few hundred
+     * pool threads that kept ~400 MB of direct memory after the h1 soak (spec-notes/soak.md). The
+     * copy replaces the JDK's; it is not an extra one. Over TLS the engine reads heap buffers
+     * itself and writes its own direct ones, so nothing is copied there.
+     */
+    private ByteBuffer[] directCopies(ByteBuffer[] buffers, List<RetainableByteBuffer> held) {
+        if (pool == ByteBufferPool.NON_POOLING || !(getEndPoint() instanceof SocketChannelEndPoint)) {
+            return buffers;
+        }
+        boolean anyHeap = false;
+        for (ByteBuffer b : buffers) {
+            anyHeap |= !b.isDirect() && b.hasRemaining();
+        }
+        if (!anyHeap) {
+            return buffers;
+        }
+        List<ByteBuffer> out = new ArrayList<>(buffers.length);
+        ByteBuffer chunk = null;
+        for (ByteBuffer b : buffers) {
+            if (!b.hasRemaining()) {
+                continue;
+            }
+            if (b.isDirect()) {
+                chunk = null; // keep the order: later heap bytes start a new chunk
+                out.add(b);
+                continue;
+            }
+            ByteBuffer src = b.slice();
+            b.position(b.limit()); // consumed, as a write would
+            while (src.hasRemaining()) {
+                if (chunk == null || chunk.limit() == chunk.capacity()) {
+                    RetainableByteBuffer rb = pool.acquire(DIRECT_CHUNK, true);
+                    held.add(rb);
+                    chunk = rb.getByteBuffer();
+                    BufferUtil.clear(chunk);
+                    out.add(chunk);
+                }
+                int n = Math.min(src.remaining(), Math.min(chunk.capacity(), DIRECT_CHUNK) - chunk.limit());
+                if (n <= 0) {
+                    chunk = null;
+                    continue;
+                }
+                int pos = BufferUtil.flipToFill(chunk);
+                ByteBuffer piece = src.slice();
+                piece.limit(n);
+                chunk.put(piece);
+                src.position(src.position() + n);
+                BufferUtil.flipToFlush(chunk, pos);
+            }
+        }
+        return out.toArray(new ByteBuffer[0]);
     }
 
     @Override

@@ -114,6 +114,7 @@ public final class H2Connector implements Connector, AutoCloseable {
         // Session credit returns only when a stream's bytes are consumed: a small session window
         // would let a few stalled sockets block all the others (see spec-notes/rfc8441-mapping.md).
         client.setInitialSessionRecvWindow(1 << 30);
+        client.addEventListener(DirectOutputFix.INSTANCE); // Jetty's HTTP/2 output would aggregate into heap buffers
         tracer = b.trace == null && !b.stats ? null : io.h2ws.h2.trace.H2Tracer.install(client, b.trace);
         try {
             client.start();
@@ -759,6 +760,11 @@ public final class H2Connector implements Connector, AutoCloseable {
             }
         }
         return values.isEmpty() ? null : String.join(", ", values);
+    }
+
+    /** The HTTP/2 client's buffer pool, for tests that account for direct memory. */
+    org.eclipse.jetty.io.ByteBufferPool byteBufferPool() {
+        return client.getByteBufferPool();
     }
 
     /** Builds an {@link H2Connector}. */

@@ -94,6 +94,7 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
         this.endpoints = Objects.requireNonNull(endpoints, "endpoints");
         this.openSockets = Objects.requireNonNull(openSockets, "openSockets");
         setConnectProtocolEnabled(true);
+        addEventListener(DirectOutputFix.INSTANCE); // Jetty's HTTP/2 output would aggregate into heap buffers
         super.setMaxConcurrentStreams(DEFAULT_MAX_CONCURRENT_STREAMS);
         super.setInitialStreamRecvWindow(DEFAULT_STREAM_RECV_WINDOW);
         deriveLimits();

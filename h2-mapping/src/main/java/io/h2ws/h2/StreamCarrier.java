@@ -18,10 +18,14 @@ import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.http2.HTTP2Session;
 import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.frames.DataFrame;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.eclipse.jetty.http2.frames.ResetFrame;
+import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.RetainableByteBuffer;
+import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Promise;
 import org.slf4j.Logger;
@@ -54,8 +58,22 @@ public final class StreamCarrier implements Carrier {
     private static final int SMALL = 4096;
     /** Largest gathered DATA payload; bigger buffers are sent as they are (Jetty splits them). */
     private static final int GATHER_LIMIT = 16 * 1024;
+    /**
+     * Largest piece of a heap buffer copied into one pooled direct buffer per DATA write: Jetty's
+     * default pool keeps buffers up to 64 KiB; larger ones would be allocated and left to the GC.
+     */
+    private static final int DIRECT_PIECE = 64 * 1024;
 
     private final Stream stream;
+    /**
+     * The connection's pool, for direct copies of heap payloads; null if Jetty's session type is unknown.
+     * Why copy: Jetty writes the frames of many streams with one gathering write, and the JDK copies
+     * each heap buffer of such a write into a temporary direct buffer that it caches per thread, up
+     * to IOV_MAX (1,024) of them per thread. With hundreds of pool threads that cache grew to the
+     * whole direct-memory limit in the 10-minute soak (spec-notes/soak.md). The copy here replaces
+     * the JDK's copy; it is not an extra one.
+     */
+    private final ByteBufferPool pool;
     private final boolean secure;
     private final Stream.Listener listener = new Listener();
 
@@ -82,6 +100,7 @@ public final class StreamCarrier implements Carrier {
     public StreamCarrier(Stream stream, boolean secure) {
         this.stream = Objects.requireNonNull(stream, "stream");
         this.secure = secure;
+        this.pool = stream.getSession() instanceof HTTP2Session s ? s.getGenerator().getByteBufferPool() : null;
     }
 
     /**
@@ -330,12 +349,17 @@ public final class StreamCarrier implements Carrier {
         return 0;
     }
 
-    /** Sends chunks as consecutive DATA frames: Jetty allows one pending write per stream. */
+    /**
+     * Sends chunks as consecutive DATA frames: Jetty allows one pending write per stream. Heap
+     * chunks go out in pieces of up to {@link #DIRECT_PIECE} copied into pooled direct buffers.
+     */
     private final class WriteChain implements Callback {
         private final List<ByteBuffer> chunks;
         private final boolean last;
         private final WriteCallback callback;
         private int index;
+        private ByteBuffer current;          // the chunk being written; heap chunks are consumed piece by piece
+        private RetainableByteBuffer held;   // the pooled copy in flight, released when Jetty is done with it
 
         WriteChain(List<ByteBuffer> chunks, boolean last, WriteCallback callback) {
             this.chunks = chunks;
@@ -343,19 +367,49 @@ public final class StreamCarrier implements Carrier {
             this.callback = callback;
         }
 
+        private boolean more() {
+            return (current != null && current.hasRemaining()) || index < chunks.size();
+        }
+
         void next() {
-            ByteBuffer chunk = chunks.get(index++);
-            boolean endStream = last && index == chunks.size();
+            if (current == null || !current.hasRemaining()) {
+                current = chunks.get(index++);
+            }
+            ByteBuffer payload;
+            if (pool != null && !current.isDirect() && current.hasRemaining()) {
+                int n = Math.min(current.remaining(), DIRECT_PIECE);
+                held = pool.acquire(n, true);
+                payload = held.getByteBuffer();
+                int pos = BufferUtil.flipToFill(payload);
+                ByteBuffer piece = current.slice();
+                piece.limit(n);
+                payload.put(piece);
+                BufferUtil.flipToFlush(payload, pos);
+                current.position(current.position() + n);
+            } else {
+                payload = current;
+                current = null;
+            }
+            boolean endStream = last && !more();
             try {
-                stream.data(new DataFrame(stream.getId(), chunk, endStream), this);
+                stream.data(new DataFrame(stream.getId(), payload, endStream), this);
             } catch (RuntimeException e) {
                 failed(e);
             }
         }
 
+        private void releaseHeld() {
+            RetainableByteBuffer h = held;
+            held = null;
+            if (h != null) {
+                h.release();
+            }
+        }
+
         @Override
         public void succeeded() {
-            if (index < chunks.size()) {
+            releaseHeld();
+            if (more()) {
                 boolean stop;
                 synchronized (lock) {
                     stop = aborted;
@@ -377,6 +431,7 @@ public final class StreamCarrier implements Carrier {
 
         @Override
         public void failed(Throwable x) {
+            releaseHeld();
             callback.completed(x instanceof IOException ? x : new IOException("stream write failed: " + x, x));
         }
     }
