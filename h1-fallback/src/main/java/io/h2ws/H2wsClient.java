@@ -1,5 +1,7 @@
 package io.h2ws;
 
+import java.time.Duration;
+
 import javax.net.ssl.SSLContext;
 
 import io.h2ws.client.ClientBuilder;
@@ -9,7 +11,8 @@ import io.h2ws.h2.H2Connector;
 /**
  * The h2ws client: one HTTP/2 connection per origin shared by every socket to it, HTTP/1.1
  * Upgrade where HTTP/2 is not offered, and one {@link ClientBuilder} per socket in the JDK's
- * style. Create one per application and {@link #close} it at the end.
+ * style. Create one per application and {@link #close} it at the end: with {@link #create()} and
+ * its overloads, or with {@link #builder()} for the settings that have no overload.
  */
 public final class H2wsClient implements AutoCloseable {
 
@@ -18,11 +21,21 @@ public final class H2wsClient implements AutoCloseable {
     private final AutoConnector auto;
 
     private H2wsClient(SSLContext sslContext, io.h2ws.trace.TraceListener trace, boolean stats) throws Exception {
-        this.h1 = new H1Connector(sslContext);
-        h1.setTrace(trace);
-        this.h2 = H2Connector.builder().sslContext(sslContext).trace(trace).stats(stats).build();
+        this(builder().sslContext(sslContext).trace(trace).stats(stats));
+    }
+
+    private H2wsClient(Builder b) throws Exception {
+        this.h1 = new H1Connector(b.sslContext);
+        h1.setTrace(b.trace);
+        this.h2 = H2Connector.builder().sslContext(b.sslContext).trace(b.trace).stats(b.stats)
+                .keepalive(b.h2KeepaliveInterval, b.h2KeepaliveTimeout).build();
         h1.start();
         this.auto = new AutoConnector(h1, h2);
+    }
+
+    /** A builder with the defaults of {@link #create()}. */
+    public static Builder builder() {
+        return new Builder();
     }
 
     /** A client trusting the JDK's default trust store. */
@@ -63,6 +76,54 @@ public final class H2wsClient implements AutoCloseable {
     /** The HTTP/2 side, for its statistics (connections per origin). */
     public H2Connector h2() {
         return h2;
+    }
+
+    /** Builds an {@link H2wsClient}; the defaults are those of {@link #create()}. */
+    public static final class Builder {
+        private SSLContext sslContext;
+        private io.h2ws.trace.TraceListener trace;
+        private boolean stats;
+        private Duration h2KeepaliveInterval;
+        private Duration h2KeepaliveTimeout;
+
+        private Builder() {}
+
+        /** The TLS context (e.g. to trust a self-signed certificate); null (the default) for the JDK's. */
+        public Builder sslContext(SSLContext sslContext) {
+            this.sslContext = sslContext;
+            return this;
+        }
+
+        /** Where the trace goes ({@code spec-notes/trace.md}); null (the default) for none. */
+        public Builder trace(io.h2ws.trace.TraceListener trace) {
+            this.trace = trace;
+            return this;
+        }
+
+        /** HTTP/2 statistics without a trace, as in {@link H2wsClient#create(SSLContext, io.h2ws.trace.TraceListener, boolean)}. */
+        public Builder stats(boolean stats) {
+            this.stats = stats;
+            return this;
+        }
+
+        /**
+         * HTTP/2 PING keepalive per connection ({@link H2Connector.Builder#keepalive}): a server that
+         * does not answer a PING within {@code timeout} is taken for dead, its connection is closed,
+         * every socket on it ends with 1006 and the next socket opens a new connection. Off by
+         * default (null or zero interval). HTTP/1.1 sockets are not affected: they have the
+         * per-socket {@link WebSocketOptions#pingInterval}.
+         */
+        public Builder h2Keepalive(Duration interval, Duration timeout) {
+            H2Connector.builder().keepalive(interval, timeout); // checks the values now
+            this.h2KeepaliveInterval = interval;
+            this.h2KeepaliveTimeout = timeout;
+            return this;
+        }
+
+        /** Starts the client. */
+        public H2wsClient build() throws Exception {
+            return new H2wsClient(this);
+        }
     }
 
     /** Closes every connection of this client. */

@@ -123,6 +123,7 @@ public final class H2wsServer implements AutoCloseable {
     private H2ServerConnectionFactory h2Factory(HttpConfiguration http, Endpoints endpoints, Builder b) {
         H2ServerConnectionFactory f = new H2ServerConnectionFactory(http, endpoints, openSockets);
         f.setMaxConcurrentStreams(b.maxConcurrentStreams);
+        f.setKeepalive(b.h2KeepaliveInterval, b.h2KeepaliveTimeout);
         f.setTrace(b.trace);
         return f;
     }
@@ -239,8 +240,45 @@ public final class H2wsServer implements AutoCloseable {
         private io.h2ws.trace.TraceListener trace;
         private int requestHeaderSize = 8192;
         private Duration handshakeTimeout = Duration.ofSeconds(30);
+        private Duration h2KeepaliveInterval;
+        private Duration h2KeepaliveTimeout;
 
         private Builder() {}
+
+        /**
+         * HTTP/2 PING keepalive per connection (h2 and h2c): while a connection carries at least
+         * one socket, the server sends a PING {@code interval} after the previous one was
+         * answered; if its ACK is not back within {@code timeout}, the client is taken for dead
+         * (it vanished without FIN or RST: a crashed host, a dropped NAT mapping), the connection is
+         * closed and every socket on it ends with {@code onClose(1006, ...)}, so its resources are
+         * reclaimed. One PING covers all the sockets of a connection; for HTTP/1.1 sockets use
+         * the per-socket {@link WebSocketOptions#pingInterval} instead.
+         *
+         * <p>Off by default (null or zero interval), like {@code pingInterval}: nothing is sent that
+         * the application did not ask for, and the right interval depends on the network between
+         * server and clients. Suggested for a public server: 30 s with a 10 s timeout. A connection
+         * without sockets is not pinged: Jetty's idle timeout closes it. The interval must be at
+         * least 20 ms (at most 50 PINGs a second; Jetty's servers allow 128 control frames a second
+         * by default, Jetty's client does not count them).
+         *
+         * @param interval time from an answered PING to the next one; null or zero for off
+         * @param timeout  time the PING's ACK may take
+         */
+        public Builder h2Keepalive(Duration interval, Duration timeout) {
+            if (interval != null && !interval.isZero()) {
+                // the factory's checks, here so that a bad value fails at the builder
+                if (interval.compareTo(H2ServerConnectionFactory.MIN_KEEPALIVE_INTERVAL) < 0) {
+                    throw new IllegalArgumentException("h2Keepalive interval must be zero (off) or at least "
+                            + H2ServerConnectionFactory.MIN_KEEPALIVE_INTERVAL.toMillis() + " ms: " + interval);
+                }
+                if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                    throw new IllegalArgumentException("h2Keepalive timeout must be positive: " + timeout);
+                }
+            }
+            this.h2KeepaliveInterval = interval;
+            this.h2KeepaliveTimeout = timeout;
+            return this;
+        }
 
         /**
          * Traces what this server sees on every transport: HTTP/2 frames, HTTP/1.1 handshake lines

@@ -48,6 +48,31 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--no-deflate", description = "Decline permessage-deflate (RFC 7692) on /echo; accepted by default.")
     boolean noDeflate;
 
+    @Option(names = "--h2-ping-interval", defaultValue = "0", paramLabel = "SECONDS",
+            description = "Send an HTTP/2 PING on each connection with open sockets this long after the last one was"
+                    + " answered, to find clients that vanished; 0 for off (default: ${DEFAULT-VALUE}). E.g. 30.")
+    double h2PingInterval;
+
+    @Option(names = "--h2-ping-timeout", defaultValue = "10", paramLabel = "SECONDS",
+            description = "With --h2-ping-interval: a PING not answered within this closes the connection and its"
+                    + " sockets with 1006 (default: ${DEFAULT-VALUE}).")
+    double h2PingTimeout;
+
+    /** Seconds (decimals allowed) as a Duration; zero stays zero (off for the interval). */
+    private Duration h2Keepalive(double seconds, String option) {
+        if (!(seconds >= 0) || seconds > 86_400) {
+            throw new CommandLine.ParameterException(spec.commandLine(), option + " is 0..86400 seconds: " + seconds);
+        }
+        Duration d = Duration.ofNanos(Math.round(seconds * 1e9));
+        if (option.equals("--h2-ping-interval") && !d.isZero() && d.toMillis() < 20) {
+            throw new CommandLine.ParameterException(spec.commandLine(), option + " is 0 (off) or at least 0.02 seconds: " + seconds);
+        }
+        if (option.equals("--h2-ping-timeout") && d.isZero()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), option + " must be positive");
+        }
+        return d;
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -56,6 +81,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         H2wsServer.Builder b = H2wsServer.builder().host(host).port(port).tlsPort(noTls ? -1 : tlsPort)
                 .maxConcurrentStreams(maxStreams)
+                .h2Keepalive(h2Keepalive(h2PingInterval, "--h2-ping-interval"), h2Keepalive(h2PingTimeout, "--h2-ping-timeout"))
                 .trace(trace == null ? null : new io.h2ws.trace.JsonLinesTraceWriter(trace, "server"))
                 .endpoint(DemoEndpoint.echo(!noDeflate))
                 .page("/", DemoEndpoint.page());

@@ -56,7 +56,8 @@ class CliIT {
     @BeforeAll
     static void startServe() throws Exception {
         assertTrue(Files.exists(JAR), "package the cli first: " + JAR.toAbsolutePath());
-        serve = start("serve", "--port", "0", "--tls-port", "0");
+        // with the HTTP/2 keepalive on (its PINGs start only after 30 s, beyond these tests)
+        serve = start("serve", "--port", "0", "--tls-port", "0", "--h2-ping-interval", "30", "--h2-ping-timeout", "10");
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;

@@ -145,12 +145,15 @@ final class Faults {
 
     /**
      * A TCP forwarder between a client and a server that can cut every connection with a
-     * reset (SO_LINGER 0), as a crashed host or a middlebox would.
+     * reset (SO_LINGER 0), as a crashed host or a middlebox would, or {@link #freeze} them: both
+     * TCP connections stay open but no byte (nor FIN) goes through any more, as when a peer
+     * vanishes without FIN or RST (a host powered off, a dropped NAT mapping, a pulled cable).
      */
     static final class Cutter implements AutoCloseable {
         private final ServerSocket listen;
         private final int target;
         private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+        private final List<Link> links = new CopyOnWriteArrayList<>();
         private final ConcurrentLinkedQueue<Thread> threads = new ConcurrentLinkedQueue<>();
         final AtomicInteger accepted = new AtomicInteger();
 
@@ -181,31 +184,87 @@ final class Faults {
                     b.setTcpNoDelay(true);
                     sockets.add(a);
                     sockets.add(b);
+                    Link link = new Link();
+                    links.add(link);
                     accepted.incrementAndGet();
-                    start("cutter-up", () -> pipe(a, b));
-                    start("cutter-down", () -> pipe(b, a));
+                    start("cutter-up", () -> pipe(a, b, link));
+                    start("cutter-down", () -> pipe(b, a, link));
                 }
             } catch (IOException closed) {
                 // stopped
             }
         }
 
-        private static void pipe(Socket from, Socket to) {
+        /** The freeze state of one forwarded connection (both directions). */
+        private static final class Link {
+            private boolean frozen; // guarded by this
+            private boolean gone;   // reset or closed: a frozen pipe gives up
+
+            synchronized void freeze() {
+                frozen = true;
+            }
+
+            synchronized void release(boolean gone) {
+                frozen = false;
+                this.gone |= gone;
+                notifyAll();
+            }
+
+            /** Waits while frozen (in 50 ms steps, until thawed or gone); false when gone. */
+            synchronized boolean passable() throws InterruptedException {
+                while (frozen && !gone) {
+                    wait(50);
+                }
+                return !gone;
+            }
+        }
+
+        private static void pipe(Socket from, Socket to, Link link) {
             byte[] buf = new byte[16 * 1024];
             try (InputStream in = from.getInputStream()) {
                 OutputStream out = to.getOutputStream();
                 int n;
                 while ((n = in.read(buf)) >= 0) {
+                    // frozen: hold what was read and read no more, so the sender's TCP backs up
+                    if (!link.passable()) {
+                        return;
+                    }
                     out.write(buf, 0, n);
                 }
-                to.shutdownOutput();
+                if (link.passable()) { // a FIN does not get through a frozen link either
+                    to.shutdownOutput();
+                }
             } catch (IOException cut) {
                 // reset or closed
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /**
+         * Stops forwarding on every connection open now, both ways, without closing anything:
+         * bytes already read are held, nothing more is read. Connections accepted later forward
+         * normally.
+         */
+        void freeze() {
+            for (Link l : links) {
+                l.freeze();
+            }
+        }
+
+        /** Forwards again on every frozen connection (the held bytes first). */
+        void thaw() {
+            for (Link l : links) {
+                l.release(false);
             }
         }
 
         /** Resets every forwarded connection, both ways. */
         void reset() {
+            for (Link l : links) {
+                l.release(true);
+            }
+            links.clear();
             for (Socket s : new ArrayList<>(sockets)) {
                 try {
                     s.setSoLinger(true, 0);

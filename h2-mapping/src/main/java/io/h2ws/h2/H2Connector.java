@@ -71,6 +71,10 @@ import io.h2ws.core.wire.WireMapping;
  * or opens another connection ({@link StreamLimitPolicy#NEW_CONNECTION}); either way it is
  * bounded by the connect timeout. After a GOAWAY the open sockets finish on the old connection and
  * new ones go to a new connection. Losing a connection fails each of its sockets with 1006.
+ *
+ * <p>With {@link Builder#keepalive} each connection that carries a socket is checked with HTTP/2
+ * PINGs: one whose PING goes unanswered is aborted (its sockets end with 1006) and is never given
+ * a new socket; the next socket to that origin opens a new connection.
  */
 public final class H2Connector implements Connector, AutoCloseable {
 
@@ -91,6 +95,8 @@ public final class H2Connector implements Connector, AutoCloseable {
     private final int maxConnectionsPerOrigin;
     private final Map<String, Origin> origins = new ConcurrentHashMap<>();
     private final io.h2ws.h2.trace.H2Tracer tracer;
+    private final Duration keepaliveInterval; // null: off
+    private final Duration keepaliveTimeout;
     private volatile boolean closed;
 
     /** A connector with the defaults: JDK trust store, 10 s connect timeout, {@link StreamLimitPolicy#WAIT}. */
@@ -102,6 +108,8 @@ public final class H2Connector implements Connector, AutoCloseable {
         this.connectTimeout = b.connectTimeout;
         this.policy = b.policy;
         this.maxConnectionsPerOrigin = b.maxConnectionsPerOrigin;
+        this.keepaliveInterval = b.keepaliveInterval;
+        this.keepaliveTimeout = b.keepaliveTimeout;
         ClientConnector connector = new ClientConnector();
         sslContextFactory = new SslContextFactory.Client();
         if (b.sslContext != null) {
@@ -231,6 +239,13 @@ public final class H2Connector implements Connector, AutoCloseable {
         closed = true;
         for (Origin o : origins.values()) {
             o.failAll(uri -> new IOException(uri + ": connector closed"));
+            List<Conn> conns;
+            synchronized (o) {
+                conns = List.copyOf(o.conns);
+            }
+            for (Conn c : conns) {
+                c.stopKeepalive(); // also done when Jetty reports each session closed; this is the backstop
+            }
         }
         try {
             client.stop();
@@ -300,7 +315,7 @@ public final class H2Connector implements Connector, AutoCloseable {
 
         private Conn free() {
             for (Conn c : conns) {
-                if (c.state == ConnState.READY && !c.goingAway && c.active < c.maxStreams) {
+                if (c.state == ConnState.READY && !c.goingAway && !c.isDead() && c.active < c.maxStreams) {
                     return c;
                 }
             }
@@ -313,7 +328,7 @@ public final class H2Connector implements Connector, AutoCloseable {
                 if (c.state == ConnState.CONNECTING) {
                     return false; // wait for its SETTINGS before deciding
                 }
-                if (c.state == ConnState.READY && !c.goingAway) {
+                if (c.state == ConnState.READY && !c.goingAway && !c.isDead()) {
                     usable++;
                 }
             }
@@ -419,9 +434,40 @@ public final class H2Connector implements Connector, AutoCloseable {
         // PINGs sent by ping(), by payload (the nanoTime of the send); round trips measured
         private final Map<Long, CompletableFuture<Duration>> pings = new ConcurrentHashMap<>();
         private long pingCount, pingMin, pingLast; // under this
+        /** PING-based dead-peer detection; null when off or before the connection is ready. */
+        private volatile ConnectionKeepalive keepalive;
 
         Conn(Origin origin) {
             this.origin = origin;
+        }
+
+        /** A PING of the keepalive went unanswered: the connection is being aborted. */
+        boolean isDead() {
+            ConnectionKeepalive k = keepalive;
+            return k != null && k.isDead();
+        }
+
+        private void startKeepalive(Session session) {
+            if (keepaliveInterval == null || keepalive != null) {
+                return;
+            }
+            ConnectionKeepalive k = new ConnectionKeepalive(session, keepaliveInterval, keepaliveTimeout,
+                    client.getExecutor(), this::hasStreams, this::closed, origin.key + " " + session.getLocalSocketAddress());
+            keepalive = k;
+            k.start();
+        }
+
+        private boolean hasStreams() {
+            synchronized (origin) {
+                return active > 0 || !carriers.isEmpty();
+            }
+        }
+
+        void stopKeepalive() {
+            ConnectionKeepalive k = keepalive;
+            if (k != null) {
+                k.stop();
+            }
         }
 
         CompletableFuture<Duration> ping() {
@@ -438,6 +484,10 @@ public final class H2Connector implements Connector, AutoCloseable {
         @Override
         public void onPing(Session session, org.eclipse.jetty.http2.frames.PingFrame frame) {
             if (!frame.isReply()) {
+                return;
+            }
+            ConnectionKeepalive k = keepalive;
+            if (k != null && k.onPing(frame)) {
                 return;
             }
             long now = System.nanoTime();
@@ -497,6 +547,7 @@ public final class H2Connector implements Connector, AutoCloseable {
                 session.close(ErrorCode.NO_ERROR.code, "no extended CONNECT", Callback.NOOP);
                 return;
             }
+            startKeepalive(session);
             origin.ready(this);
         }
 
@@ -531,6 +582,7 @@ public final class H2Connector implements Connector, AutoCloseable {
 
         private void closed(Throwable cause) {
             LOG.debug("h2ws: connection to {} ended: {}", origin.key, cause.getMessage());
+            stopKeepalive();
             origin.connectionFailed(this, uri -> new IOException(uri + ": " + cause.getMessage(), cause));
             for (StreamCarrier c : List.copyOf(carriers)) {
                 c.fail(cause);
@@ -776,8 +828,42 @@ public final class H2Connector implements Connector, AutoCloseable {
         private int streamRecvWindow = H2ServerConnectionFactory.DEFAULT_STREAM_RECV_WINDOW;
         private io.h2ws.trace.TraceListener trace;
         private boolean stats;
+        private Duration keepaliveInterval;
+        private Duration keepaliveTimeout;
 
         private Builder() {}
+
+        /**
+         * HTTP/2 PING keepalive per connection: while a connection carries at least one socket, a
+         * PING goes out {@code interval} after the previous one was answered; if its ACK is not
+         * back within {@code timeout}, the server is taken for dead, the connection is closed
+         * (no GOAWAY), every socket on it ends with {@code onClose(1006, "HTTP/2 PING not answered
+         * ...")} and its pending sends fail, and new sockets to that origin open a new connection.
+         *
+         * <p>Off by default (a {@code null} or zero interval turns it off), like the per-socket
+         * {@link io.h2ws.WebSocketOptions#pingInterval}: nothing is sent that the application did
+         * not ask for, and a good interval depends on the idle timeouts of the NATs and proxies on
+         * the path, which the library cannot know. Suggested: 30 s with a 10 s timeout. One PING
+         * covers every socket of the connection, where the per-socket keepalive sends one Ping per
+         * socket. A connection without sockets is not pinged (Jetty's idle timeout closes it).
+         * The interval must be at least 20 ms: the peer then sees at most 50 PINGs a second, well
+         * under Jetty's rate control (128 control frames a second by default); other servers may
+         * be stricter (gRPC servers, for one, by default object to PINGs more often than every
+         * 5 minutes on a connection without data).
+         *
+         * @param interval time from an answered PING to the next one; null or zero for off
+         * @param timeout  time the PING's ACK may take
+         */
+        public Builder keepalive(Duration interval, Duration timeout) {
+            if (ConnectionKeepalive.check(interval, timeout)) {
+                this.keepaliveInterval = interval;
+                this.keepaliveTimeout = timeout;
+            } else {
+                this.keepaliveInterval = null;
+                this.keepaliveTimeout = null;
+            }
+            return this;
+        }
 
         /**
          * Counts HTTP/2 frames per connection and the time send windows spent at 0, for

@@ -2,6 +2,7 @@ package io.h2ws.h2;
 
 import java.io.IOException;
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpField;
@@ -23,6 +25,7 @@ import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.api.server.ServerSessionListener;
 import org.eclipse.jetty.http2.frames.GoAwayFrame;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
+import org.eclipse.jetty.http2.frames.PingFrame;
 import org.eclipse.jetty.http2.frames.SettingsFrame;
 import org.eclipse.jetty.http2.server.RawHTTP2ServerConnectionFactory;
 import org.eclipse.jetty.http2.server.internal.HTTP2ServerConnection;
@@ -67,6 +70,9 @@ import io.h2ws.server.ServerHandshake;
  * {@code :protocol = websocket} becomes a server socket after {@link ServerHandshake#decide};
  * every other request goes to the {@link NonWebSocketHandler}. See
  * {@code spec-notes/rfc8441-mapping.md} for the statuses and the reasons behind them.
+ *
+ * <p>With {@link #setKeepalive} each connection that carries a stream is checked with HTTP/2
+ * PINGs, and one whose PING goes unanswered is closed with all its sockets (1006).
  */
 public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory implements ConnectionFactory.Upgrading {
 
@@ -76,6 +82,8 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
     public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 1024;
     /** Default per-stream receive window: what one stalled socket may leave buffered here. */
     public static final int DEFAULT_STREAM_RECV_WINDOW = 256 * 1024;
+    /** Smallest keepalive interval ({@link #setKeepalive}): at most 50 PINGs a second per connection. */
+    public static final Duration MIN_KEEPALIVE_INTERVAL = ConnectionKeepalive.MIN_INTERVAL;
 
     private final Endpoints endpoints;
     private final OpenSockets openSockets;
@@ -83,6 +91,8 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
     private boolean sessionWindowSet;
     private boolean rateControlSet;
     private volatile io.h2ws.h2.trace.H2Tracer tracer;
+    private volatile Duration keepaliveInterval; // null: off
+    private volatile Duration keepaliveTimeout;
 
     /**
      * @param config      Jetty's HTTP configuration (header sizes, output buffer size)
@@ -108,6 +118,36 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
     /** Traces every HTTP/2 frame and socket of this factory's connections ({@code spec-notes/trace.md}); before start. */
     public void setTrace(io.h2ws.trace.TraceListener trace) {
         this.tracer = trace == null ? null : io.h2ws.h2.trace.H2Tracer.install(this, trace);
+    }
+
+    /**
+     * HTTP/2 PING keepalive per connection: while a connection carries at least one stream, a PING
+     * goes out {@code interval} after the previous one was answered; if its ACK is not back within
+     * {@code timeout}, the client is taken for dead, the connection is closed (no GOAWAY) and every
+     * socket on it ends with {@code onClose(1006, "HTTP/2 PING not answered ...")}.
+     *
+     * <p>Off by default (null or zero interval): see {@code H2wsServer.Builder.h2Keepalive} for why.
+     * The interval must be at least 20 ms (at most 50 PINGs a second). Applies to connections
+     * accepted afterwards.
+     */
+    public void setKeepalive(Duration interval, Duration timeout) {
+        if (ConnectionKeepalive.check(interval, timeout)) {
+            this.keepaliveTimeout = timeout;
+            this.keepaliveInterval = interval;
+        } else {
+            this.keepaliveInterval = null;
+            this.keepaliveTimeout = null;
+        }
+    }
+
+    /** The keepalive interval, or null when keepalive is off. */
+    public Duration getKeepaliveInterval() {
+        return keepaliveInterval;
+    }
+
+    /** The keepalive ACK timeout, or null when keepalive is off. */
+    public Duration getKeepaliveTimeout() {
+        return keepaliveTimeout;
     }
 
     public NonWebSocketHandler getNonWebSocketHandler() {
@@ -163,7 +203,7 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
 
     @Override
     protected ServerSessionListener newSessionListener(Connector connector, EndPoint endPoint) {
-        return new SessionListener(endPoint.isSecure());
+        return new SessionListener(endPoint.isSecure(), connector.getExecutor());
     }
 
     @Override
@@ -189,15 +229,34 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
     /** One per HTTP/2 connection. */
     private final class SessionListener implements ServerSessionListener {
         private final boolean secure;
+        private final Executor executor;
         private final Set<StreamCarrier> carriers = ConcurrentHashMap.newKeySet();
+        private volatile ConnectionKeepalive keepalive;
 
-        SessionListener(boolean secure) {
+        SessionListener(boolean secure, Executor executor) {
             this.secure = secure;
+            this.executor = executor;
         }
 
         @Override
         public Map<Integer, Integer> onPreface(Session session) {
+            Duration interval = keepaliveInterval;
+            Duration timeout = keepaliveTimeout;
+            if (interval != null && timeout != null && keepalive == null) {
+                ConnectionKeepalive k = new ConnectionKeepalive(session, interval, timeout, executor,
+                        () -> !session.getStreams().isEmpty(), this::failAll, "client " + session.getRemoteSocketAddress());
+                keepalive = k;
+                k.start();
+            }
             return settings();
+        }
+
+        @Override
+        public void onPing(Session session, PingFrame frame) {
+            ConnectionKeepalive k = keepalive;
+            if (k != null) {
+                k.onPing(frame);
+            }
         }
 
         @Override
@@ -317,6 +376,10 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
         }
 
         private void failAll(Throwable cause) {
+            ConnectionKeepalive k = keepalive;
+            if (k != null) {
+                k.stop();
+            }
             for (StreamCarrier c : List.copyOf(carriers)) {
                 c.fail(cause);
             }
