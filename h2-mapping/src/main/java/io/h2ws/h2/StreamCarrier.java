@@ -88,6 +88,7 @@ public final class StreamCarrier implements Carrier {
     private boolean endReceived;
     private boolean endSent;
     private Map<String, String> trailers; // the peer's trailers; reported when its END_STREAM is read
+    private java.util.ArrayDeque<Stream.Data> salvaged; // taken out of a stream whose connection ended after its END_STREAM
 
     // receiver serialisation
     private final ConcurrentLinkedQueue<Runnable> calls = new ConcurrentLinkedQueue<>();
@@ -157,8 +158,14 @@ public final class StreamCarrier implements Carrier {
                 callEnd(receiver);
             }
         }
+        boolean fromSalvage;
+        synchronized (lock) {
+            fromSalvage = salvaged != null;
+        }
         if (endNow) {
             drainCalls();
+        } else if (fromSalvage) {
+            onDataAvailable(); // the stream's connection is gone; what it received is here
         } else {
             stream.demand();
         }
@@ -226,7 +233,13 @@ public final class StreamCarrier implements Carrier {
 
     private void onDataAvailable() {
         for (;;) {
-            Stream.Data data = stream.readData();
+            Stream.Data data;
+            synchronized (lock) {
+                data = salvaged != null ? salvaged.poll() : stream.readData();
+                if (data == null && salvaged != null) {
+                    return; // all delivered (the END_STREAM frame ended it)
+                }
+            }
             if (data == null) {
                 stream.demand();
                 return;
@@ -273,10 +286,44 @@ public final class StreamCarrier implements Carrier {
         }
     }
 
+    /**
+     * Under the lock: if the peer's END_STREAM has arrived, takes every DATA frame still queued in
+     * Jetty's stream (it may drop them once the connection is gone) so demand can deliver them.
+     * @return true if the stream's input is complete in hand
+     */
+    private boolean salvage() {
+        if (!stream.isRemotelyClosed() || stream.isReset()) {
+            return false;
+        }
+        if (endReceived) {
+            salvaged = new java.util.ArrayDeque<>(); // already read to the end; only onEnd is left
+            return true;
+        }
+        java.util.ArrayDeque<Stream.Data> taken = new java.util.ArrayDeque<>();
+        boolean end = false;
+        for (Stream.Data d; !end && (d = stream.readData()) != null; ) {
+            taken.add(d);
+            end = d.frame().isEndStream();
+        }
+        if (!end) {
+            taken.forEach(Stream.Data::release); // something is missing: report the failure
+            return false;
+        }
+        salvaged = taken;
+        return true;
+    }
+
     /** The stream or its connection failed: report it once, unless the receiver already had its end. */
     void fail(Throwable cause) {
         synchronized (lock) {
             if (terminal || aborted) {
+                return;
+            }
+            if (salvaged == null && salvage()) {
+                // The peer's END_STREAM had arrived: everything it sent is in hand. The connection
+                // ending now (e.g. the server closing it after the last stream under GOAWAY, just
+                // after its Close) loses nothing, so it is not reported; demand delivers the rest.
+                LOG.debug("h2ws stream {}: {} after the peer's END_STREAM; delivering what was received", stream.getId(), cause.toString());
                 return;
             }
             failure = cause;

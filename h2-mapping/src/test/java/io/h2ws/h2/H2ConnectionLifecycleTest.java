@@ -1,6 +1,7 @@
 package io.h2ws.h2;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import java.net.URI;
 import java.util.ArrayList;
@@ -82,6 +83,32 @@ class H2ConnectionLifecycleTest {
         }
         assertEquals(1, connector.connectionCount(uri), "the drained connection closes");
         assertEchoes(fresh, b, "still fine");
+    }
+
+    /**
+     * The last stream of a connection under GOAWAY completes its close handshake; the server then
+     * closes the connection. The server's Close (with END_STREAM) reached the client just before
+     * the connection's end, which Jetty reports at once while the Close is still on its way to the
+     * socket: that must not turn the clean close into 1006 (RFC 6455 section 7.1.5: the closing
+     * handshake completed, so the close is 1000). Failed on every run before the fix.
+     */
+    @Test
+    void closeHandshakeFinishedBeforeTheConnectionClosesIsClean() throws Exception {
+        URI uri = fixture.ws("/echo");
+        Recorder a = new Recorder();
+        H2wsSocket ws = open(uri, a);
+        List<Session> sessions = new ArrayList<>(fixture.clearH2.getBean(SessionContainer.class).getSessions());
+        assertEquals(1, sessions.size());
+        sessions.get(0).close(org.eclipse.jetty.http2.ErrorCode.NO_ERROR.code, "maintenance", org.eclipse.jetty.util.Callback.NOOP);
+
+        ws.sendClose(1000, "bye").get(10, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (connector.connectionCount(uri) != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, connector.connectionCount(uri), "the server closed the drained connection");
+        Rec end = a.awaitTerminal();
+        assertEquals(1000, assertInstanceOf(Rec.Close.class, end).code(), "a clean close: " + end);
     }
 
     /** Losing the connection ends every socket on it with 1006, on both sides (RFC 6455 section 7.1.5). */
