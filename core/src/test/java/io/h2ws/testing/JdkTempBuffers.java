@@ -1,7 +1,6 @@
 package io.h2ws.testing;
 
 import java.lang.reflect.Field;
-import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -38,8 +37,10 @@ public final class JdkTempBuffers {
             Field cacheField = Class.forName("sun.nio.ch.Util").getDeclaredField("bufferCache");
             cacheField.setAccessible(true);
             ThreadLocal<?> key = (ThreadLocal<?>) cacheField.get(null);
-            Method getEntry = Class.forName("java.lang.ThreadLocal$ThreadLocalMap").getDeclaredMethod("getEntry", ThreadLocal.class);
-            getEntry.setAccessible(true);
+            // Read the maps' tables directly: ThreadLocalMap.getEntry on another thread's map may
+            // expunge stale entries, i.e. write to a map its owner is using.
+            Field table = Class.forName("java.lang.ThreadLocal$ThreadLocalMap").getDeclaredField("table");
+            table.setAccessible(true);
             int buffers = 0;
             long bytes = 0;
             int largest = 0;
@@ -48,7 +49,15 @@ public final class JdkTempBuffers {
                     continue;
                 }
                 Object map = threadLocals.get(t);
-                Object entry = map == null ? null : getEntry.invoke(map, key);
+                Object entry = null;
+                if (map != null) {
+                    for (Object e : (Object[]) table.get(map)) {
+                        if (e instanceof java.lang.ref.Reference<?> r && r.get() == key) {
+                            entry = e;
+                            break;
+                        }
+                    }
+                }
                 if (entry == null) {
                     continue;
                 }

@@ -3,6 +3,7 @@ package io.h2ws.h2;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
@@ -97,10 +98,28 @@ class H2DirectMemoryTest {
             }
             CompletableFuture.allOf(sends.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
             for (int i = 0; i < SOCKETS; i++) {
+                List<Integer> lengths = new ArrayList<>();
+                List<byte[]> got = new ArrayList<>();
                 for (int m = 0; m < MESSAGES; m++) {
-                    Rec r = recorders.get(i).next();
-                    assertArrayEquals(sent[i * MESSAGES + m], assertInstanceOf(Rec.Binary.class, r).data(),
-                            "socket " + i + " message " + m);
+                    Rec r = recorders.get(i).events.poll(10, TimeUnit.SECONDS);
+                    if (r == null) {
+                        List<Integer> expected = new ArrayList<>();
+                        for (int k = 0; k < MESSAGES; k++) {
+                            expected.add(sent[i * MESSAGES + k].length);
+                        }
+                        fail("socket " + i + ": no message " + m + " within 10 s; echoed lengths " + lengths + ", sent " + expected
+                                + ", parts seen " + recorders.get(i).parts);
+                    }
+                    got.add(assertInstanceOf(Rec.Binary.class, r, "socket " + i + " event " + m).data());
+                    lengths.add(got.get(m).length);
+                }
+                for (int m = 0; m < MESSAGES; m++) {
+                    List<Integer> expected = new ArrayList<>();
+                    for (int k = 0; k < MESSAGES; k++) {
+                        expected.add(sent[i * MESSAGES + k].length);
+                    }
+                    assertArrayEquals(sent[i * MESSAGES + m], got.get(m),
+                            "socket " + i + " message " + m + ": echoed lengths " + lengths + ", sent " + expected);
                 }
             }
             JdkTempBuffers.Cached cached = JdkTempBuffers.cachedInThreadsNotIn(threads);
