@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -40,6 +41,7 @@ import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,6 +111,7 @@ public final class H2Connector implements Connector, AutoCloseable {
         }
         connector.setSslContextFactory(sslContextFactory);
         connector.setConnectTimeout(b.connectTimeout);
+        connector.setExecutor(b.executor != null ? b.executor : ownThreads());
         client = new HTTP2Client(connector);
         client.setInitialStreamRecvWindow(b.streamRecvWindow);
         // Session credit returns only when a stream's bytes are consumed: a small session window
@@ -120,6 +123,14 @@ public final class H2Connector implements Connector, AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("could not start the HTTP/2 client", e);
         }
+    }
+
+    /** The pool used when the builder names no executor: Jetty's default size, daemon threads. */
+    private static QueuedThreadPool ownThreads() {
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setName("h2ws-h2-client");
+        threads.setDaemon(true);
+        return threads;
     }
 
     /** A builder with the defaults. */
@@ -770,8 +781,22 @@ public final class H2Connector implements Connector, AutoCloseable {
         private int streamRecvWindow = H2ServerConnectionFactory.DEFAULT_STREAM_RECV_WINDOW;
         private io.h2ws.trace.TraceListener trace;
         private boolean stats;
+        private Executor executor;
 
         private Builder() {}
+
+        /**
+         * The threads that run this connector's I/O and its sockets' listener calls: its selector
+         * (one thread for as long as the connector runs), the reading of each HTTP/2 connection
+         * and the deliveries to listeners ({@code spec-notes/api.md}, "Threads"). The caller
+         * starts a given executor before {@link #build} and stops it after
+         * {@link H2Connector#close}. Default null: a pool of the connector's own (up to 200 daemon
+         * threads named {@code h2ws-h2-client}).
+         */
+        public Builder executor(Executor executor) {
+            this.executor = executor;
+            return this;
+        }
 
         /**
          * Counts HTTP/2 frames per connection and the time send windows spent at 0, for
