@@ -658,14 +658,21 @@ public final class H2Connector implements Connector, AutoCloseable {
                 fail(new HandshakeFailedException(request.uri(), -1, e instanceof HandshakeException h ? h.reason() : e.getMessage()));
                 return;
             }
+            StreamCarrier c = new StreamCarrier(s, request.secure());
+            carrier = c;
+            // The socket starts off the thread reading the connection (often its selector's, in
+            // non-blocking mode), since onOpen and the continuations of the future may block. With
+            // every thread of the pool busy the start waits; the connect timeout keeps running
+            // meanwhile and, if it fires first, the stream is reset.
+            StreamCarrier.offload(s, () -> start(s, c, agreed));
+        }
+
+        private void start(Stream s, StreamCarrier c, ClientHandshake.Agreed agreed) {
             if (!settled.compareAndSet(false, true)) {
                 reset(s);
                 return;
             }
             cancelTimer();
-            boolean secure = request.secure();
-            StreamCarrier c = new StreamCarrier(s, secure);
-            carrier = c;
             Conn owner = conn;
             WireMapping mapping = request.messageMapping() ? new MessageMapping() : new Rfc6455Mapping(Role.CLIENT);
             RealWebSocket socket = new RealWebSocket(c, Role.CLIENT, mapping, listener,
@@ -787,9 +794,10 @@ public final class H2Connector implements Connector, AutoCloseable {
 
         /**
          * The threads that run this connector's I/O and its sockets' listener calls: its selector
-         * (one thread for as long as the connector runs), the reading of each HTTP/2 connection
-         * and the deliveries to listeners ({@code spec-notes/api.md}, "Threads"). The caller
-         * starts a given executor before {@link #build} and stops it after
+         * (one thread for as long as the connector runs), the reading of each HTTP/2 connection,
+         * and each delivery to a listener, which runs as a task of its own so that a listener
+         * that blocks holds one thread, not its connection ({@code spec-notes/api.md}, "Threads").
+         * The caller starts a given executor before {@link #build} and stops it after
          * {@link H2Connector#close}. Default null: a pool of the connector's own (up to 200 daemon
          * threads named {@code h2ws-h2-client}).
          */

@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.jetty.http2.ErrorCode;
+import org.eclipse.jetty.http2.HTTP2Connection;
+import org.eclipse.jetty.http2.HTTP2Session;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpVersion;
@@ -46,6 +48,19 @@ import io.h2ws.core.wire.Carrier;
  * <p>Receiver calls are serialised by a small non-blocking queue: Jetty may report a reset on
  * one thread while a chunk is being delivered on another, and the {@link Carrier} contract
  * promises the receiver it never sees two calls at once.
+ *
+ * <p>Threads: Jetty's low-level HTTP/2 API calls {@code onDataAvailable} and {@code onReset} on
+ * the thread parsing the whole connection, on the client usually its selector's in non-blocking
+ * mode. The receiver runs the application's listener on the thread it is given, so a listener
+ * that blocked there stopped every stream of the connection and, on the client, every other
+ * HTTP/2 connection of the connector (measured: a sibling socket's echo, a new socket's
+ * handshake and a socket to another server waited for the blocked {@code onText}, with idle
+ * threads in the pool). Data and resets that arrive while the connection is parsed are therefore
+ * offered to the connection as a task ({@link HTTP2Connection#offerTask}), as Jetty's own HTTP/2
+ * client transport does: its execution strategy either runs the task on this thread after handing
+ * the parsing to a spare thread, or executes it in the pool (queued while no thread is free) and
+ * parses on. Data asked for by {@link #demand()} is delivered on the demanding thread, as before;
+ * the failure of the whole connection ({@link #fail(Throwable)}) is reported on the caller's.
  */
 public final class StreamCarrier implements Carrier {
 
@@ -74,6 +89,8 @@ public final class StreamCarrier implements Carrier {
     // receiver serialisation
     private final ConcurrentLinkedQueue<Runnable> calls = new ConcurrentLinkedQueue<>();
     private final AtomicInteger callsWip = new AtomicInteger();
+    /** The thread inside {@link #demand()}'s {@code stream.demand()}: data Jetty hands it is delivered there. */
+    private volatile Thread demanding;
 
     /**
      * @param stream the stream of an accepted extended CONNECT (server) or of a 2xx answer (client)
@@ -141,7 +158,47 @@ public final class StreamCarrier implements Carrier {
         if (endNow) {
             drainCalls();
         } else {
+            demandStream();
+        }
+    }
+
+    /** Jetty's {@code stream.demand()}, noting the thread so that what it hands back at once stays on it. */
+    private void demandStream() {
+        Thread previous = demanding;
+        demanding = Thread.currentThread();
+        try {
             stream.demand();
+        } finally {
+            demanding = previous;
+        }
+    }
+
+    /**
+     * Runs {@code task} off the connection's parsing thread when Jetty called us from it: offered
+     * to the connection's execution strategy, which runs it here while a spare thread takes over
+     * the parsing, or queues it in the pool. Called from our own {@link #demand()}, it runs here.
+     */
+    private void offload(Runnable task) {
+        if (demanding == Thread.currentThread()) {
+            task.run();
+        } else {
+            offload(stream, task);
+        }
+    }
+
+    /**
+     * Offers {@code task}, which may call the application, to the execution strategy of the
+     * connection carrying {@code stream}, so that it does not hold up the reading of the other
+     * streams: the strategy runs it on this thread if a spare thread can take over the reading,
+     * else in the pool (queued until a thread is free). Runs it here when the connection is not
+     * Jetty's {@link HTTP2Connection}.
+     */
+    static void offload(Stream stream, Runnable task) {
+        if (stream.getSession() instanceof HTTP2Session session
+                && session.getEndPoint().getConnection() instanceof HTTP2Connection connection) {
+            connection.offerTask(task, false);
+        } else {
+            task.run();
         }
     }
 
@@ -209,7 +266,7 @@ public final class StreamCarrier implements Carrier {
         for (;;) {
             Stream.Data data = stream.readData();
             if (data == null) {
-                stream.demand();
+                demandStream();
                 return;
             }
             DataFrame frame = data.frame();
@@ -256,6 +313,11 @@ public final class StreamCarrier implements Carrier {
 
     /** The stream or its connection failed: report it once, unless the receiver already had its end. */
     void fail(Throwable cause) {
+        fail(cause, false);
+    }
+
+    /** As {@link #fail(Throwable)}; with {@code offload} the receiver hears of it off the connection's reading thread. */
+    private void fail(Throwable cause, boolean offload) {
         synchronized (lock) {
             if (terminal || aborted) {
                 return;
@@ -268,7 +330,11 @@ public final class StreamCarrier implements Carrier {
             Receiver r = receiver;
             call(() -> r.onFailure(cause));
         }
-        drainCalls();
+        if (offload) {
+            offload(stream, this::drainCalls);
+        } else {
+            drainCalls();
+        }
     }
 
     @Override
@@ -456,7 +522,7 @@ public final class StreamCarrier implements Carrier {
     private final class Listener implements Stream.Listener {
         @Override
         public void onDataAvailable(Stream s) {
-            StreamCarrier.this.onDataAvailable();
+            offload(StreamCarrier.this::onDataAvailable);
         }
 
         @Override
@@ -470,7 +536,7 @@ public final class StreamCarrier implements Carrier {
         @Override
         public void onReset(Stream s, ResetFrame frame, Callback callback) {
             try {
-                fail(new IOException("stream reset by peer: " + ErrorCode.toString(frame.getError(), "error " + frame.getError())));
+                fail(new IOException("stream reset by peer: " + ErrorCode.toString(frame.getError(), "error " + frame.getError())), true);
             } finally {
                 callback.succeeded();
             }

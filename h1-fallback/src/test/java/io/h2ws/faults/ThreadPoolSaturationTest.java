@@ -1,0 +1,306 @@
+package io.h2ws.faults;
+
+import static io.h2ws.faults.Faults.allComplete;
+import static io.h2ws.faults.Faults.code;
+import static io.h2ws.faults.Faults.exactlyOneTerminal;
+import static io.h2ws.faults.Faults.waitFor;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.net.URI;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import io.h2ws.H2wsClient;
+import io.h2ws.H2wsServer;
+import io.h2ws.H2wsSocket;
+import io.h2ws.Transport;
+import io.h2ws.client.ClientBuilder;
+import io.h2ws.faults.Faults.Counting;
+import io.h2ws.server.Endpoint;
+import io.h2ws.testing.Recorder.Rec;
+import io.h2ws.tls.SelfSignedCertificate;
+
+/**
+ * Saturated threads (issue 9): the client's own I/O pool taken by listeners that block. Each test
+ * names its fault, is bounded (30 s, every wait bounded), and checks that every send future
+ * completes, every listener (client and server) gets exactly one terminal call, the server
+ * forgets every socket and no pool thread outlives the client and server
+ * ({@link Faults#noThreadLeak}).
+ *
+ * <p><b>The client's I/O pool</b> ({@link H2wsClient.Builder#maxThreads}): two of its threads are
+ * the HTTP/1.1 and HTTP/2 selectors, the others read and run listener calls. Found and fixed here:
+ * over HTTP/2, Jetty's low-level API called the listener on the thread parsing the connection (on
+ * the client, the selector's, in non-blocking mode), so one listener blocked in {@code onText}
+ * held up every socket of its connection, new sockets on it, and the client's other HTTP/2
+ * connections, however many threads were idle ({@code StreamCarrier} now offers each delivery to
+ * Jetty's execution strategy, as Jetty's own HTTP/2 client transport does).
+ * {@link #aBlockedListenerHoldsUpOnlyItsOwnSocket} shows it: with a thread to spare, the siblings
+ * and a new socket are served while one listener blocks.
+ *
+ * <p>How it fails: with HTTP/2 deliveries back on the parsing thread, it fails on HTTP/2 with no
+ * "sibling 0" within 5000 ms.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class ThreadPoolSaturationTest {
+
+    static final SelfSignedCertificate CERT = SelfSignedCertificate.generate();
+
+    /** How a socket travels. */
+    enum Route {
+        H1(Transport.H1, false, false),
+        H2(Transport.H2, false, false),
+        H2_MESSAGES(Transport.H2, true, false),
+        H1_TLS(Transport.H1, false, true),
+        H2_TLS(Transport.H2, false, true);
+
+        final Transport transport;
+        final boolean messages;
+        final boolean tls;
+
+        Route(Transport transport, boolean messages, boolean tls) {
+            this.transport = transport;
+            this.messages = messages;
+            this.tls = tls;
+        }
+    }
+
+    H2wsServer server;
+    H2wsServer otherServer;
+    H2wsClient client;
+    Set<String> threadsBefore;
+    /** Server-side listeners of every server of the test, in opening order. */
+    final List<Counting> allServerSide = new ArrayList<>();
+
+    /** Echoes text and binary as they come, counting terminal calls. */
+    static class Echo extends Counting {
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            ws.sendText(data.toString(), last);
+            return super.onText(ws, data, last);
+        }
+
+        @Override
+        public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
+            ws.sendBinary(data.duplicate(), last);
+            return super.onBinary(ws, data, last);
+        }
+    }
+
+    /** A client listener that blocks in {@code onText("block")} until released (at most 20 s). */
+    static final class Blocker extends Counting {
+        final CountDownLatch release;
+        final AtomicInteger blocked;
+
+        Blocker(CountDownLatch release, AtomicInteger blocked) {
+            this.release = release;
+            this.blocked = blocked;
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            if ("block".contentEquals(data)) {
+                blocked.incrementAndGet();
+                try {
+                    release.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return super.onText(ws, data, last);
+        }
+    }
+
+    @BeforeEach
+    void before() {
+        threadsBefore = Faults.poolThreads();
+    }
+
+    /** Starts the server and a client with {@code maxThreads} (0: the default pools). */
+    void start(int maxThreads) throws Exception {
+        server = newServer();
+        client = H2wsClient.builder().sslContext(CERT.clientContext()).maxThreads(maxThreads).build();
+    }
+
+    H2wsServer newServer() throws Exception {
+        return H2wsServer.builder().port(0).tlsPort(0).keyStore(CERT.keyStore(), SelfSignedCertificate.PASSWORD)
+                .endpoint(Endpoint.builder("/echo").listener(() -> add(new Echo())).build())
+                .build().start();
+    }
+
+    private Counting add(Counting c) {
+        synchronized (allServerSide) {
+            allServerSide.add(c);
+        }
+        return c;
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (client != null) {
+            client.close();
+        }
+        for (H2wsServer s : Arrays.asList(server, otherServer)) {
+            if (s != null) {
+                s.stop(Duration.ofSeconds(2));
+            }
+        }
+        Faults.noThreadLeak(threadsBefore, 2);
+    }
+
+    static URI uri(H2wsServer s, Route r, String path) {
+        return URI.create(r.tls ? "wss://localhost:" + s.tlsPort() + path : "ws://127.0.0.1:" + s.port() + path);
+    }
+
+    ClientBuilder builder(Route r) {
+        return client.newWebSocketBuilder().transport(r.transport).messageMapping(r.messages)
+                .connectTimeout(Duration.ofSeconds(5));
+    }
+
+    H2wsSocket open(Route r, H2wsServer s, String path, Counting listener) throws Exception {
+        H2wsSocket socket = builder(r).buildH2ws(uri(s, r, path), listener).get(10, TimeUnit.SECONDS);
+        assertEquals(r.transport, socket.transport());
+        assertEquals(r.messages ? "h2-message" : "rfc6455", socket.wireMapping());
+        return socket;
+    }
+
+    /** Waits (bounded) for {@code texts} as the next text records of {@code r}, in order. */
+    static void expectTexts(Counting r, List<String> texts, long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        for (String t : texts) {
+            Rec next = r.events.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (next == null) {
+                fail("no \"" + t + "\" within " + millis + " ms");
+            }
+            assertEquals(new Rec.Text(t), next);
+        }
+    }
+
+    static List<String> texts(String prefix, int n) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(prefix + " " + i);
+        }
+        return out;
+    }
+
+    static void echoes(H2wsSocket s, Counting r, String text, long millis) throws Exception {
+        s.sendText(text, true).get(millis, TimeUnit.MILLISECONDS);
+        expectTexts(r, List.of(text), millis);
+    }
+
+    static long millisSince(long nanos) {
+        return (System.nanoTime() - nanos) / 1_000_000;
+    }
+
+    // ------------------------------------------------------------------ (b) the client's own pool
+
+    @ParameterizedTest
+    @EnumSource(value = Route.class, names = {"H1", "H2", "H2_MESSAGES"})
+    @DisplayName("One listener blocked in onText with threads to spare: its siblings on the same connection, a new socket and another server's socket are served meanwhile")
+    void aBlockedListenerHoldsUpOnlyItsOwnSocket(Route r) throws Exception {
+        start(5); // two selectors and three threads to read and run listeners
+        otherServer = newServer();
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger blocked = new AtomicInteger();
+        Blocker b = new Blocker(release, blocked);
+        List<Counting> clients = new ArrayList<>(List.of(b));
+        List<H2wsSocket> sockets = new ArrayList<>();
+        try {
+            H2wsSocket sb = open(r, server, "/echo", b);
+            sockets.add(sb);
+            List<Counting> siblings = new ArrayList<>();
+            List<H2wsSocket> siblingSockets = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                Counting c = new Counting();
+                siblingSockets.add(open(r, server, "/echo", c));
+                siblings.add(c);
+            }
+            Counting elsewhere = new Counting();
+            H2wsSocket se = open(r, otherServer, "/echo", elsewhere);
+            if (r.transport == Transport.H2) {
+                assertEquals(1, client.h2().connectionCount(uri(server, r, "/echo")), "one connection to the first server");
+            }
+            sb.sendText("block", true);
+            waitFor("the listener blocks", 5_000, () -> blocked.get() == 1);
+            List<CompletableFuture<?>> sends = new ArrayList<>();
+            for (String t : texts("queued", 10)) {
+                sends.add(sb.sendText(t, true)); // echoed back while its listener is blocked
+            }
+
+            long t0 = System.nanoTime();
+            // bounds far above the milliseconds this takes, and far below the 20 s the listener blocks
+            for (int i = 0; i < 2; i++) {
+                echoes(siblingSockets.get(i), siblings.get(i), "sibling " + i, 5_000);
+            }
+            long siblingsMs = millisSince(t0);
+            long t1 = System.nanoTime();
+            echoes(se, elsewhere, "elsewhere", 5_000);
+            long elsewhereMs = millisSince(t1);
+            long t2 = System.nanoTime();
+            Counting late = new Counting();
+            H2wsSocket sl = builder(r).connectTimeout(Duration.ofSeconds(5)).buildH2ws(uri(server, r, "/echo"), late)
+                    .get(10, TimeUnit.SECONDS);
+            echoes(sl, late, "late", 5_000);
+            long lateMs = millisSince(t2);
+            assertEquals(1, blocked.get());
+            assertTrue(b.events.isEmpty(), "the blocked listener got nothing more meanwhile: " + b.events);
+            System.out.printf("aBlockedListenerHoldsUpOnlyItsOwnSocket %s: while blocked, sibling echoes in %d ms, "
+                    + "another server's in %d ms, a new socket opened and echoed in %d ms%n", r, siblingsMs, elsewhereMs, lateMs);
+
+            release.countDown();
+            assertEquals(0, allComplete(sends, 10_000).failed());
+            expectTexts(b, List.of("block"), 5_000);
+            expectTexts(b, texts("queued", 10), 5_000);
+
+            clients.addAll(siblings);
+            clients.add(elsewhere);
+            clients.add(late);
+            sockets.addAll(siblingSockets);
+            sockets.add(se);
+            sockets.add(sl);
+            for (H2wsSocket s : sockets) {
+                allComplete(List.of(s.sendClose(1000, "")), 5_000);
+            }
+            exactlyOneTerminal(clients);
+            for (Counting c : clients) {
+                assertEquals(1000, code(c.terminal.get()), c.events.toString());
+            }
+            serversForgetEverySocket(5);
+        } finally {
+            release.countDown();
+        }
+    }
+
+    /** Every server listener got one terminal call ({@code expected} of them, -1 for any) and no socket is left. */
+    void serversForgetEverySocket(int expected) throws Exception {
+        waitFor("server socket count back to 0", 10_000,
+                () -> server.openSockets() == 0 && (otherServer == null || otherServer.openSockets() == 0));
+        List<Counting> servers;
+        synchronized (allServerSide) {
+            servers = new ArrayList<>(allServerSide);
+        }
+        if (expected >= 0) {
+            assertEquals(expected, servers.size(), "server sockets");
+        }
+        exactlyOneTerminal(servers);
+    }
+}
