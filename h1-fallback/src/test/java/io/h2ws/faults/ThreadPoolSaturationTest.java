@@ -5,10 +5,14 @@ import static io.h2ws.faults.Faults.code;
 import static io.h2ws.faults.Faults.exactlyOneTerminal;
 import static io.h2ws.faults.Faults.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.net.URI;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -19,8 +23,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,6 +39,7 @@ import io.h2ws.H2wsClient;
 import io.h2ws.H2wsServer;
 import io.h2ws.H2wsSocket;
 import io.h2ws.Transport;
+import io.h2ws.WebSocketOptions;
 import io.h2ws.client.ClientBuilder;
 import io.h2ws.faults.Faults.Counting;
 import io.h2ws.server.Endpoint;
@@ -54,10 +61,17 @@ import io.h2ws.tls.SelfSignedCertificate;
  * connections, however many threads were idle ({@code StreamCarrier} now offers each delivery to
  * Jetty's execution strategy, as Jetty's own HTTP/2 client transport does).
  * {@link #aBlockedListenerHoldsUpOnlyItsOwnSocket} shows it: with a thread to spare, the siblings
- * and a new socket are served while one listener blocks.
+ * and a new socket are served while one listener blocks. {@link #listenersSaturateThePool} blocks
+ * as many listeners as there are threads to run them: then nothing is read on either transport
+ * (the sibling's echo waits, observed and asserted), yet a connect timeout and a close timeout
+ * fire on time because they run on h2ws's own timer thread, and once the listeners return
+ * everything queued is delivered and every socket closes cleanly.
  *
- * <p>How it fails: with HTTP/2 deliveries back on the parsing thread, it fails on HTTP/2 with no
- * "sibling 0" within 5000 ms.
+ * <p>How they fail: with HTTP/2 deliveries back on the parsing thread,
+ * {@code aBlockedListenerHoldsUpOnlyItsOwnSocket} fails on HTTP/2 with no "sibling 0" within
+ * 5000 ms (and {@code listenersSaturateThePool} cannot even block its second listener); with the
+ * HTTP/2 connect timeout run through the pool (as it was), {@code listenersSaturateThePool} gets a
+ * {@code TimeoutException} instead of the timeout.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ThreadPoolSaturationTest {
@@ -285,6 +299,102 @@ class ThreadPoolSaturationTest {
                 assertEquals(1000, code(c.terminal.get()), c.events.toString());
             }
             serversForgetEverySocket(5);
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Route.class, names = {"H1", "H2", "H2_MESSAGES"})
+    @DisplayName("Listeners hold every thread of a 4-thread client: nothing is read, a connect and a close timeout still fire on time; after release every send completes and every socket ends once")
+    void listenersSaturateThePool(Route r) throws Exception {
+        start(4); // two selectors and two threads to read and run listeners
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger blocked = new AtomicInteger();
+        try {
+            Blocker x = new Blocker(release, blocked);
+            Blocker y = new Blocker(release, blocked);
+            Counting a = new Counting();
+            AtomicReference<String> closeThread = new AtomicReference<>();
+            Counting b = new Counting() {
+                @Override
+                public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+                    closeThread.set(Thread.currentThread().getName());
+                    return super.onClose(ws, statusCode, reason);
+                }
+            };
+            H2wsSocket sx = open(r, server, "/echo", x);
+            H2wsSocket sy = open(r, server, "/echo", y);
+            H2wsSocket sa = open(r, server, "/echo", a);
+            H2wsSocket sb = builder(r).options(WebSocketOptions.builder().closeTimeout(Duration.ofSeconds(1)).build())
+                    .buildH2ws(uri(server, r, "/echo"), b).get(10, TimeUnit.SECONDS);
+            if (r.transport == Transport.H2) {
+                assertEquals(1, client.h2().connectionCount(uri(server, r, "/echo")), "one connection");
+            }
+            echoes(sx, x, "before", 5_000);
+            echoes(sy, y, "before", 5_000);
+            echoes(sa, a, "before", 5_000);
+            echoes(sb, b, "before", 5_000);
+
+            sx.sendText("block", true);
+            sy.sendText("block", true);
+            waitFor("both listeners block", 5_000, () -> blocked.get() == 2);
+            long saturated = System.nanoTime();
+            List<CompletableFuture<?>> sends = new ArrayList<>();
+            for (H2wsSocket s : List.of(sx, sy, sa)) {
+                for (String t : texts("during", 10)) {
+                    sends.add(s.sendText(t, true));
+                }
+            }
+            // no thread is left to read: the sibling's echo waits (on HTTP/2 the connection is read
+            // on the selector, but the delivery is a task that waits for a thread)
+            assertNull(a.events.poll(500, TimeUnit.MILLISECONDS), "saturated: nothing can be delivered");
+
+            // the connect timeout fires while saturated (h2ws's timer, not the pool)
+            long k0 = System.nanoTime();
+            CompletableFuture<H2wsSocket> opening = builder(r).connectTimeout(Duration.ofSeconds(1))
+                    .buildH2ws(uri(server, r, "/echo"), new Counting());
+            ExecutionException timedOut = assertThrows(ExecutionException.class, () -> opening.get(5, TimeUnit.SECONDS));
+            assertInstanceOf(HttpConnectTimeoutException.class, timedOut.getCause());
+            long connectMs = millisSince(k0);
+            assertTrue(connectMs >= 900 && connectMs < 4_000, "the 1 s connect timeout fired after " + connectMs + " ms");
+
+            // the close timeout fires while saturated: the peer's Close cannot be read
+            long c0 = System.nanoTime();
+            CompletableFuture<WebSocket> closing = sb.sendClose(1000, "");
+            b.terminal.get(5, TimeUnit.SECONDS);
+            long closeMs = millisSince(c0);
+            exactlyOneTerminal(List.of(b));
+            assertEquals(1006, code(b.terminal.get()), "close timeout: " + b.terminal.get());
+            assertTrue(closeMs >= 900 && closeMs < 4_000, "the 1 s close timeout fired after " + closeMs + " ms");
+            allComplete(List.of(closing), 1_000);
+            assertEquals(2, blocked.get());
+            long doneWhileSaturated = sends.stream().filter(CompletableFuture::isDone).count();
+            long saturatedMs = millisSince(saturated);
+
+            release.countDown();
+            long released = System.nanoTime();
+            Faults.Outcome o = allComplete(sends, 10_000);
+            assertEquals(0, o.failed(), "sends: " + o);
+            expectTexts(a, texts("during", 10), 10_000);
+            long resumeMs = millisSince(released);
+            for (Blocker blk : List.of(x, y)) {
+                expectTexts(blk, List.of("block"), 5_000);
+                expectTexts(blk, texts("during", 10), 5_000);
+            }
+            System.out.printf("listenersSaturateThePool %s: saturated for %d ms; %d of %d sends done meanwhile; connect timeout "
+                    + "after %d ms, close timeout after %d ms (its onClose on %s); the sibling's 10 echoes %d ms after the release%n", r,
+                    saturatedMs, doneWhileSaturated, sends.size(), connectMs, closeMs, closeThread.get(), resumeMs);
+
+            for (H2wsSocket s : List.of(sx, sy, sa)) {
+                allComplete(List.of(s.sendClose(1000, "")), 5_000);
+            }
+            exactlyOneTerminal(List.of(x, y, a, b));
+            for (Counting c : List.of(x, y, a)) {
+                assertEquals(1000, code(c.terminal.get()), c.events.toString());
+            }
+            // the server may or may not have accepted the socket whose opening timed out
+            serversForgetEverySocket(-1);
         } finally {
             release.countDown();
         }

@@ -153,8 +153,8 @@ public final class H2Connector implements Connector, AutoCloseable {
         }
         Duration timeout = request.connectTimeout() != null ? request.connectTimeout() : connectTimeout;
         Attempt attempt = new Attempt(request, listener, result);
-        attempt.timer = Timers.shared().schedule(() -> client.getExecutor().execute(() -> attempt.timedOut(timeout)),
-                Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
+        // on the timer thread itself, not the pool: the timeout must fire while every pool thread is busy
+        attempt.timer = Timers.shared().schedule(() -> attempt.timedOut(timeout), Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
         origin(request).acquire(attempt);
         return result;
     }
@@ -663,7 +663,7 @@ public final class H2Connector implements Connector, AutoCloseable {
             // The socket starts off the thread reading the connection (often its selector's, in
             // non-blocking mode), since onOpen and the continuations of the future may block. With
             // every thread of the pool busy the start waits; the connect timeout keeps running
-            // meanwhile and, if it fires first, the stream is reset.
+            // meanwhile (on h2ws's timer, not the pool) and, if it fires first, the stream is reset.
             StreamCarrier.offload(s, () -> start(s, c, agreed));
         }
 
