@@ -11,6 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.WebSocket;
@@ -24,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -47,11 +50,20 @@ import io.h2ws.testing.Recorder.Rec;
 import io.h2ws.tls.SelfSignedCertificate;
 
 /**
- * Saturated threads (issue 9): the client's own I/O pool taken by listeners that block. Each test
- * names its fault, is bounded (30 s, every wait bounded), and checks that every send future
- * completes, every listener (client and server) gets exactly one terminal call, the server
- * forgets every socket and no pool thread outlives the client and server
- * ({@link Faults#noThreadLeak}).
+ * Saturated threads (issue 9): the JVM's common {@link ForkJoinPool} taken by the application, and
+ * the client's own I/O pool taken by listeners that block. Each test names its fault, is bounded
+ * (30 s, every wait bounded), and checks that every send future completes, every listener (client
+ * and server) gets exactly one terminal call, the server forgets every socket and no pool thread
+ * outlives the client and server ({@link Faults#noThreadLeak}).
+ *
+ * <p><b>The common pool.</b> {@code CompletableFuture}'s {@code *Async} methods without an executor,
+ * parallel streams and {@code SubmissionPublisher} run on it; an application may fill it with
+ * blocking work, and a library that quietly relies on it then hangs. With fewer than two
+ * workers (this machine's 2 cores give 1) {@code CompletableFuture} bypasses the pool with a thread
+ * per task, so the module's surefire configuration sets
+ * {@code java.util.concurrent.ForkJoinPool.common.parallelism=4}; the test checks that setting
+ * took and that the saturation is real (a probe task does not run) before it starts a server and
+ * a client and opens, echoes, closes, times out and stops, all while the pool is held.
  *
  * <p><b>The client's I/O pool</b> ({@link H2wsClient.Builder#maxThreads}): two of its threads are
  * the HTTP/1.1 and HTTP/2 selectors, the others read and run listener calls. Found and fixed here:
@@ -71,7 +83,8 @@ import io.h2ws.tls.SelfSignedCertificate;
  * {@code aBlockedListenerHoldsUpOnlyItsOwnSocket} fails on HTTP/2 with no "sibling 0" within
  * 5000 ms (and {@code listenersSaturateThePool} cannot even block its second listener); with the
  * HTTP/2 connect timeout run through the pool (as it was), {@code listenersSaturateThePool} gets a
- * {@code TimeoutException} instead of the timeout.
+ * {@code TimeoutException} instead of the timeout; with one {@code CompletableFuture.runAsync} in
+ * the HTTP/1.1 handshake, {@code commonPoolSaturated} fails on HTTP/1.1 with the connect timeout.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ThreadPoolSaturationTest {
@@ -119,6 +132,18 @@ class ThreadPoolSaturationTest {
         }
     }
 
+    /** Completed by the test: until then the server does not answer a Close, and the client's close timeout acts. */
+    final CompletableFuture<Void> serverMayReply = new CompletableFuture<>();
+
+    /** Answers a Close only once the test allows it. */
+    final class LateCloseReply extends Echo {
+        @Override
+        public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+            super.onClose(ws, statusCode, reason);
+            return serverMayReply;
+        }
+    }
+
     /** A client listener that blocks in {@code onText("block")} until released (at most 20 s). */
     static final class Blocker extends Counting {
         final CountDownLatch release;
@@ -157,6 +182,7 @@ class ThreadPoolSaturationTest {
     H2wsServer newServer() throws Exception {
         return H2wsServer.builder().port(0).tlsPort(0).keyStore(CERT.keyStore(), SelfSignedCertificate.PASSWORD)
                 .endpoint(Endpoint.builder("/echo").listener(() -> add(new Echo())).build())
+                .endpoint(Endpoint.builder("/late-close-reply").listener(() -> add(new LateCloseReply())).build())
                 .build().start();
     }
 
@@ -223,6 +249,133 @@ class ThreadPoolSaturationTest {
 
     static long millisSince(long nanos) {
         return (System.nanoTime() - nanos) / 1_000_000;
+    }
+
+    // ------------------------------------------------------------------ (a) the common pool
+
+    /**
+     * Holds every worker of the common pool until closed, and proves it: a task submitted through
+     * {@code CompletableFuture.runAsync} (the default executor of every {@code *Async} method)
+     * does not run meanwhile.
+     */
+    static final class CommonPoolHog implements AutoCloseable {
+        final CountDownLatch release = new CountDownLatch(1);
+        final CompletableFuture<Void> probe;
+
+        CommonPoolHog() throws InterruptedException {
+            int n = ForkJoinPool.getCommonPoolParallelism();
+            assertTrue(n > 1 && new CompletableFuture<>().defaultExecutor() == ForkJoinPool.commonPool(),
+                    "CompletableFuture bypasses a common pool of parallelism " + n + ": run with "
+                            + "-Djava.util.concurrent.ForkJoinPool.common.parallelism=4 (the module's surefire argLine)");
+            CountDownLatch started = new CountDownLatch(n);
+            for (int i = 0; i < n; i++) {
+                ForkJoinPool.commonPool().execute(() -> {
+                    started.countDown();
+                    try {
+                        release.await(25, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            }
+            assertTrue(started.await(5, TimeUnit.SECONDS), "the " + n + " common pool workers did not all start");
+            probe = CompletableFuture.runAsync(() -> { });
+            Thread.sleep(200);
+            assertTrue(!probe.isDone(), "the common pool is not saturated: a probe task ran");
+        }
+
+        void stillHeld() {
+            assertTrue(!probe.isDone(), "the common pool was freed during the test");
+        }
+
+        @Override
+        public void close() throws Exception {
+            release.countDown();
+            probe.get(5, TimeUnit.SECONDS); // the pool works again
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    @DisplayName("Common ForkJoinPool saturated by the application: start, open, echo, close, both timeouts and stop all complete without it")
+    void commonPoolSaturated(Route r) throws Exception {
+        try (CommonPoolHog hog = new CommonPoolHog();
+             ServerSocket blackHole = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            long t0 = System.nanoTime();
+            start(0);
+            List<Counting> clients = new ArrayList<>();
+            List<H2wsSocket> sockets = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                Counting c = new Counting();
+                sockets.add(open(r, server, "/echo", c));
+                clients.add(c);
+            }
+            if (r.transport == Transport.H2) {
+                assertEquals(1, client.h2().connectionCount(uri(server, r, "/echo")), "one HTTP/2 connection");
+            }
+            List<CompletableFuture<?>> sends = new ArrayList<>();
+            for (H2wsSocket s : sockets) {
+                for (String t : texts("hello", 5)) {
+                    sends.add(s.sendText(t, true));
+                }
+                sends.add(s.sendBinary(ByteBuffer.allocate(300 * 1024), true)); // two parts, past the stream window
+                sends.add(s.sendPing(ByteBuffer.wrap(new byte[] {1, 2, 3})));
+            }
+            assertEquals(0, allComplete(sends, 10_000).failed());
+            for (Counting c : clients) {
+                expectTexts(c, texts("hello", 5), 10_000);
+                Rec next = c.next();
+                if (next instanceof Rec.Pong) { // the pong may overtake the echo of the big message
+                    next = c.next();
+                }
+                assertInstanceOf(Rec.Binary.class, next);
+                assertEquals(300 * 1024, ((Rec.Binary) next).data().length);
+            }
+
+            // the close timeout: the server does not answer our Close
+            Counting unanswered = new Counting();
+            H2wsSocket u = builder(r).options(WebSocketOptions.builder().closeTimeout(Duration.ofMillis(500)).build())
+                    .buildH2ws(uri(server, r, "/late-close-reply"), unanswered).get(10, TimeUnit.SECONDS);
+            long c0 = System.nanoTime();
+            allComplete(List.of(u.sendClose(1000, "")), 5_000);
+            unanswered.terminal.get(5, TimeUnit.SECONDS);
+            long closeMs = millisSince(c0);
+            exactlyOneTerminal(List.of(unanswered));
+            assertEquals(1006, code(unanswered.terminal.get()), "close timeout: " + unanswered.terminal.get());
+            assertTrue(closeMs < 3_000, "the 500 ms close timeout fired after " + closeMs + " ms");
+            // the server socket waits for its application's onClose stage (the transport is gone)
+            serverMayReply.complete(null);
+
+            // the connect timeout: a port that accepts TCP and never answers
+            long k0 = System.nanoTime();
+            CompletableFuture<H2wsSocket> never = client.newWebSocketBuilder().transport(r.transport)
+                    .messageMapping(r.messages).connectTimeout(Duration.ofMillis(500))
+                    .buildH2ws(URI.create((r.tls ? "wss" : "ws") + "://127.0.0.1:" + blackHole.getLocalPort() + "/"), new Counting());
+            ExecutionException timedOut = assertThrows(ExecutionException.class, () -> never.get(5, TimeUnit.SECONDS));
+            assertInstanceOf(HttpConnectTimeoutException.class, timedOut.getCause());
+            assertTrue(millisSince(k0) < 3_000, "the connect timeout fired after " + millisSince(k0) + " ms");
+
+            for (H2wsSocket s : sockets) {
+                allComplete(List.of(s.sendClose(1000, "bye")), 5_000);
+            }
+            exactlyOneTerminal(clients);
+            for (Counting c : clients) {
+                assertEquals(1000, code(c.terminal.get()));
+            }
+            List<Counting> servers;
+            synchronized (allServerSide) {
+                servers = new ArrayList<>(allServerSide);
+            }
+            assertEquals(4, servers.size());
+            exactlyOneTerminal(servers);
+            waitFor("server socket count back to 0", 5_000, () -> server.openSockets() == 0);
+            client.close();
+            client = null;
+            server.stop(Duration.ofSeconds(2));
+            server = null;
+            hog.stillHeld();
+            System.out.printf("commonPoolSaturated %s: everything in %d ms with the common pool held%n", r, millisSince(t0));
+        }
     }
 
     // ------------------------------------------------------------------ (b) the client's own pool
