@@ -660,6 +660,7 @@ public final class H2Connector implements Connector, AutoCloseable {
             }
             StreamCarrier c = new StreamCarrier(s, request.secure());
             carrier = c;
+            c.startReading(); // what the server sends before the socket starts waits in the carrier
             // The socket starts off the thread reading the connection (often its selector's, in
             // non-blocking mode), since onOpen and the continuations of the future may block. With
             // every thread of the pool busy the start waits; the connect timeout keeps running
