@@ -4,6 +4,8 @@ import java.time.Duration;
 
 import javax.net.ssl.SSLContext;
 
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
 import io.h2ws.client.ClientBuilder;
 import io.h2ws.h1.H1Connector;
 import io.h2ws.h2.H2Connector;
@@ -19,17 +21,32 @@ public final class H2wsClient implements AutoCloseable {
     private final H1Connector h1;
     private final H2Connector h2;
     private final AutoConnector auto;
-
-    private H2wsClient(SSLContext sslContext, io.h2ws.trace.TraceListener trace, boolean stats) throws Exception {
-        this(builder().sslContext(sslContext).trace(trace).stats(stats));
-    }
+    /** The shared pool when the builder set {@code maxThreads}; null when each connector has its own. */
+    private final QueuedThreadPool threads;
 
     private H2wsClient(Builder b) throws Exception {
-        this.h1 = new H1Connector(b.sslContext);
-        h1.setTrace(b.trace);
-        this.h2 = H2Connector.builder().sslContext(b.sslContext).trace(b.trace).stats(b.stats)
-                .keepalive(b.h2KeepaliveInterval, b.h2KeepaliveTimeout).build();
-        h1.start();
+        if (b.maxThreads > 0) {
+            threads = new QueuedThreadPool(b.maxThreads, 1);
+            threads.setName("h2ws-client");
+            threads.setDaemon(true);
+            // no idle threads kept back for Jetty's hand-overs: each of maxThreads - 2 can run a listener
+            threads.setReservedThreads(0);
+            threads.start();
+        } else {
+            threads = null;
+        }
+        try {
+            this.h1 = new H1Connector(b.sslContext, threads);
+            h1.setTrace(b.trace);
+            this.h2 = H2Connector.builder().sslContext(b.sslContext).trace(b.trace).stats(b.stats).executor(threads)
+                    .keepalive(b.h2KeepaliveInterval, b.h2KeepaliveTimeout).build();
+            h1.start();
+        } catch (Exception | Error e) {
+            if (threads != null) {
+                threads.stop();
+            }
+            throw e;
+        }
         this.auto = new AutoConnector(h1, h2);
     }
 
@@ -40,12 +57,12 @@ public final class H2wsClient implements AutoCloseable {
 
     /** A client trusting the JDK's default trust store. */
     public static H2wsClient create() throws Exception {
-        return new H2wsClient(null, null, false);
+        return builder().build();
     }
 
     /** A client whose TLS uses {@code sslContext} (e.g. to trust a self-signed certificate). */
     public static H2wsClient create(SSLContext sslContext) throws Exception {
-        return new H2wsClient(sslContext, null, false);
+        return builder().sslContext(sslContext).build();
     }
 
     /**
@@ -56,7 +73,7 @@ public final class H2wsClient implements AutoCloseable {
      * @param trace      where the events go, e.g. a {@link io.h2ws.trace.JsonLinesTraceWriter}; null for none
      */
     public static H2wsClient create(SSLContext sslContext, io.h2ws.trace.TraceListener trace) throws Exception {
-        return new H2wsClient(sslContext, trace, false);
+        return builder().sslContext(sslContext).trace(trace).build();
     }
 
     /**
@@ -65,8 +82,9 @@ public final class H2wsClient implements AutoCloseable {
      * and flow-control blocked time in each HTTP/2 socket's {@code stats()}. A trace implies them.
      */
     public static H2wsClient create(SSLContext sslContext, io.h2ws.trace.TraceListener trace, boolean stats) throws Exception {
-        return new H2wsClient(sslContext, trace, stats);
+        return builder().sslContext(sslContext).trace(trace).stats(stats).build();
     }
+
 
     /** A builder for one socket; its transport defaults to AUTO. */
     public ClientBuilder newWebSocketBuilder() {
@@ -78,31 +96,65 @@ public final class H2wsClient implements AutoCloseable {
         return h2;
     }
 
-    /** Builds an {@link H2wsClient}; the defaults are those of {@link #create()}. */
+    /** Closes every connection of this client, then stops its threads. */
+    @Override
+    public void close() throws Exception {
+        try {
+            h2.stop();
+            h1.stop();
+        } finally {
+            if (threads != null) {
+                threads.stop();
+            }
+        }
+    }
+
+    /** Builds an {@link H2wsClient}; every setting is optional. */
     public static final class Builder {
         private SSLContext sslContext;
         private io.h2ws.trace.TraceListener trace;
         private boolean stats;
+        private int maxThreads;
         private Duration h2KeepaliveInterval;
         private Duration h2KeepaliveTimeout;
 
         private Builder() {}
 
-        /** The TLS context (e.g. to trust a self-signed certificate); null (the default) for the JDK's. */
+        /** The TLS context (e.g. trusting a self-signed certificate); null for the JDK default. */
         public Builder sslContext(SSLContext sslContext) {
             this.sslContext = sslContext;
             return this;
         }
 
-        /** Where the trace goes ({@code spec-notes/trace.md}); null (the default) for none. */
+        /** Where trace events go ({@code spec-notes/trace.md}); null for none. */
         public Builder trace(io.h2ws.trace.TraceListener trace) {
             this.trace = trace;
             return this;
         }
 
-        /** HTTP/2 statistics without a trace, as in {@link H2wsClient#create(SSLContext, io.h2ws.trace.TraceListener, boolean)}. */
+        /** HTTP/2 frame counts and flow-control blocked time without a trace; a trace implies them. */
         public Builder stats(boolean stats) {
             this.stats = stats;
+            return this;
+        }
+
+        /**
+         * One pool of at most {@code threads} daemon threads ({@code h2ws-client-*}) for both
+         * transports, instead of a pool of up to 200 per transport (the default). Two of them are
+         * the selectors (HTTP/1.1 and HTTP/2), held for as long as the client runs; the others
+         * read and run the listener calls, so {@code threads - 2} listeners can block at once
+         * before the client stops reading. Then no socket reads until one returns, while connect
+         * and close timeouts still fire (they run on h2ws's own timer thread); see
+         * {@code spec-notes/api.md}, "Threads".
+         *
+         * @param threads at least 4 (two selectors, two threads to read and run listeners); 0 for
+         *                the default
+         */
+        public Builder maxThreads(int threads) {
+            if (threads != 0 && threads < MIN_THREADS) {
+                throw new IllegalArgumentException("maxThreads must be 0 (the default) or at least " + MIN_THREADS + ": " + threads);
+            }
+            this.maxThreads = threads;
             return this;
         }
 
@@ -126,10 +178,6 @@ public final class H2wsClient implements AutoCloseable {
         }
     }
 
-    /** Closes every connection of this client. */
-    @Override
-    public void close() throws Exception {
-        h2.stop();
-        h1.stop();
-    }
+    /** The smallest {@code maxThreads}: two selectors plus two threads to read and run listeners. */
+    static final int MIN_THREADS = 4;
 }

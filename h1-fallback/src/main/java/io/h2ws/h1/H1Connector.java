@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -88,11 +89,31 @@ public final class H1Connector implements Connector {
      *                   verified either way
      */
     public H1Connector(SSLContext sslContext) {
+        this(sslContext, null);
+    }
+
+    /**
+     * A connector whose I/O runs on {@code executor}: its selector (one thread for as long as the
+     * connector runs) and every read, and so every listener call of its sockets, which runs on the
+     * thread that read the bytes. A listener that blocks holds that thread and its own socket's
+     * reading; with every thread held, no socket of this connector reads until one returns, while
+     * connect and close timeouts still fire (on h2ws's own timer thread). See
+     * {@code spec-notes/api.md}, "Threads".
+     *
+     * @param sslContext the TLS context for wss URIs, or null for the JDK default
+     * @param executor   the threads, e.g. a Jetty {@link QueuedThreadPool}; the caller starts it
+     *                   before {@link #start} and stops it after {@link #stop}. Null for a pool of
+     *                   the connector's own (up to 200 daemon threads named {@code h2ws-h1-client})
+     */
+    public H1Connector(SSLContext sslContext, Executor executor) {
         clientConnector = new ClientConnector();
-        QueuedThreadPool threads = new QueuedThreadPool();
-        threads.setName("h2ws-h1-client");
-        threads.setDaemon(true);
-        clientConnector.setExecutor(threads);
+        if (executor == null) {
+            QueuedThreadPool threads = new QueuedThreadPool();
+            threads.setName("h2ws-h1-client");
+            threads.setDaemon(true);
+            executor = threads;
+        }
+        clientConnector.setExecutor(executor);
         SslContextFactory.Client tls = new SslContextFactory.Client();
         if (sslContext != null) {
             tls.setSslContext(sslContext);

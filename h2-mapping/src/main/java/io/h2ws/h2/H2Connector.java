@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -40,6 +41,7 @@ import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -117,6 +119,7 @@ public final class H2Connector implements Connector, AutoCloseable {
         }
         connector.setSslContextFactory(sslContextFactory);
         connector.setConnectTimeout(b.connectTimeout);
+        connector.setExecutor(b.executor != null ? b.executor : ownThreads());
         client = new HTTP2Client(connector);
         client.setInitialStreamRecvWindow(b.streamRecvWindow);
         // Session credit returns only when a stream's bytes are consumed: a small session window
@@ -129,6 +132,14 @@ public final class H2Connector implements Connector, AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("could not start the HTTP/2 client", e);
         }
+    }
+
+    /** The pool used when the builder names no executor: Jetty's default size, daemon threads. */
+    private static QueuedThreadPool ownThreads() {
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setName("h2ws-h2-client");
+        threads.setDaemon(true);
+        return threads;
     }
 
     /** A builder with the defaults. */
@@ -151,8 +162,8 @@ public final class H2Connector implements Connector, AutoCloseable {
         }
         Duration timeout = request.connectTimeout() != null ? request.connectTimeout() : connectTimeout;
         Attempt attempt = new Attempt(request, listener, result);
-        attempt.timer = Timers.shared().schedule(() -> client.getExecutor().execute(() -> attempt.timedOut(timeout)),
-                Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
+        // on the timer thread itself, not the pool: the timeout must fire while every pool thread is busy
+        attempt.timer = Timers.shared().schedule(() -> attempt.timedOut(timeout), Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
         origin(request).acquire(attempt);
         return result;
     }
@@ -700,14 +711,22 @@ public final class H2Connector implements Connector, AutoCloseable {
                 fail(new HandshakeFailedException(request.uri(), -1, e instanceof HandshakeException h ? h.reason() : e.getMessage()));
                 return;
             }
+            StreamCarrier c = new StreamCarrier(s, request.secure());
+            carrier = c;
+            c.startReading(); // what the server sends before the socket starts waits in the carrier
+            // The socket starts off the thread reading the connection (often its selector's, in
+            // non-blocking mode), since onOpen and the continuations of the future may block. With
+            // every thread of the pool busy the start waits; the connect timeout keeps running
+            // meanwhile (on h2ws's timer, not the pool) and, if it fires first, the stream is reset.
+            StreamCarrier.offload(s, () -> start(s, c, agreed));
+        }
+
+        private void start(Stream s, StreamCarrier c, ClientHandshake.Agreed agreed) {
             if (!settled.compareAndSet(false, true)) {
                 reset(s);
                 return;
             }
             cancelTimer();
-            boolean secure = request.secure();
-            StreamCarrier c = new StreamCarrier(s, secure);
-            carrier = c;
             Conn owner = conn;
             WireMapping mapping = request.messageMapping() ? new MessageMapping() : new Rfc6455Mapping(Role.CLIENT);
             RealWebSocket socket = new RealWebSocket(c, Role.CLIENT, mapping, listener,
@@ -830,6 +849,7 @@ public final class H2Connector implements Connector, AutoCloseable {
         private boolean stats;
         private Duration keepaliveInterval;
         private Duration keepaliveTimeout;
+        private Executor executor;
 
         private Builder() {}
 
@@ -862,6 +882,20 @@ public final class H2Connector implements Connector, AutoCloseable {
                 this.keepaliveInterval = null;
                 this.keepaliveTimeout = null;
             }
+            return this;
+        }
+
+        /**
+         * The threads that run this connector's I/O and its sockets' listener calls: its selector
+         * (one thread for as long as the connector runs), the reading of each HTTP/2 connection,
+         * and each delivery to a listener, which runs as a task of its own so that a listener
+         * that blocks holds one thread, not its connection ({@code spec-notes/api.md}, "Threads").
+         * The caller starts a given executor before {@link #build} and stops it after
+         * {@link H2Connector#close}. Default null: a pool of the connector's own (up to 200 daemon
+         * threads named {@code h2ws-h2-client}).
+         */
+        public Builder executor(Executor executor) {
+            this.executor = executor;
             return this;
         }
 

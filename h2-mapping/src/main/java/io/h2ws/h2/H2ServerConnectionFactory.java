@@ -320,6 +320,7 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
             // So install it now (Jetty sets the same listener again afterwards).
             if (stream instanceof HTTP2Stream h2) {
                 h2.setListener(carrier.streamListener());
+                carrier.startReading(); // what the client sends right after its CONNECT waits in the carrier
             }
             HttpFields.Mutable fields = HttpFields.build();
             if (accept.subprotocol() != null) {

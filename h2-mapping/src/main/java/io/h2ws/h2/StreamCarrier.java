@@ -3,6 +3,7 @@ package io.h2ws.h2;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,11 +15,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.jetty.http2.ErrorCode;
+import org.eclipse.jetty.http2.HTTP2Connection;
+import org.eclipse.jetty.http2.HTTP2Session;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http.MetaData;
-import org.eclipse.jetty.http2.HTTP2Session;
 import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.frames.DataFrame;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
@@ -39,10 +41,12 @@ import io.h2ws.core.wire.Carrier;
  * the WebSocket bytes travel in DATA frames, END_STREAM ends a half, RST_STREAM(CANCEL) aborts
  * (RFC 8441 section 5.1).
  *
- * <p>Reads are driven by {@link #demand()}: one Jetty {@code stream.demand()} per call, and the
- * chunk's {@code release} is Jetty's {@code Data.release()}, so HTTP/2 flow-control credit (a
- * WINDOW_UPDATE) goes back only when the session has consumed the bytes. A socket whose listener
- * stops calling {@code request(n)} therefore closes its stream window and nothing else.
+ * <p>Reads are driven by {@link #demand()}: one chunk per call, read from Jetty at most
+ * {@link #READ_AHEAD} bytes ahead of it. Jetty 12.1 returns a frame's flow-control credit (a
+ * WINDOW_UPDATE) when the frame is read, and nothing more is read once the read-ahead is full, so
+ * a socket whose listener stops calling {@code request(n)} closes its stream window, after at
+ * most {@link #READ_AHEAD} more, and nothing else. The chunk's {@code release} is Jetty's
+ * {@code Data.release()}, which frees its buffer.
  *
  * <p>Jetty's buffers are handed over as they are: the core's frame decoder unmasks in place only
  * when the buffer is writable and uses its own scratch buffer otherwise, so no copy is needed.
@@ -50,6 +54,24 @@ import io.h2ws.core.wire.Carrier;
  * <p>Receiver calls are serialised by a small non-blocking queue: Jetty may report a reset on
  * one thread while a chunk is being delivered on another, and the {@link Carrier} contract
  * promises the receiver it never sees two calls at once.
+ *
+ * <p>Threads: Jetty's low-level HTTP/2 API calls {@code onDataAvailable} on the thread parsing
+ * the whole connection, on the client usually its selector's in non-blocking mode. The receiver
+ * runs the application's listener on the thread it is given, so a listener that blocked there
+ * stopped every stream of the connection and, on the client, every other HTTP/2 connection of
+ * the connector (measured: a sibling socket's echo, a new socket's handshake and a socket to
+ * another server waited for the blocked {@code onText}, with idle threads in the pool). A chunk
+ * that arrives while the connection is parsed is therefore delivered by a task offered to the
+ * connection ({@link HTTP2Connection#offerTask}), as Jetty's own HTTP/2 client transport does:
+ * its execution strategy either runs the task on this thread after handing the parsing to a
+ * spare thread, or executes it in the pool (queued while no thread is free) and parses on. A
+ * chunk already there when the receiver demands is delivered on the demanding thread.
+ *
+ * <p>Since the receiver now asks again from another thread, possibly after the parser has moved
+ * on, DATA is read from Jetty as soon as it arrives (from {@link #startReading()} on, up to
+ * {@link #READ_AHEAD}) and kept here until demanded: Jetty discards what it still holds when a
+ * RST_STREAM follows, which lost the Close that a proxy forwarded just before resetting the
+ * stream. A failure hands what was read ahead to the receiver first, on the failing thread.
  */
 public final class StreamCarrier implements Carrier {
 
@@ -58,6 +80,12 @@ public final class StreamCarrier implements Carrier {
     private static final int SMALL = 4096;
     /** Largest gathered DATA payload; bigger buffers are sent as they are (Jetty splits them). */
     private static final int GATHER_LIMIT = 16 * 1024;
+    /**
+     * DATA read from Jetty beyond what the receiver asked for, at most (at least one frame):
+     * Jetty returns a frame's flow-control credit when it is read, so this is what a stream whose
+     * reader stopped holds beyond its stream window.
+     */
+    static final int READ_AHEAD = 64 * 1024;
     /**
      * Largest piece of a heap buffer copied into one pooled direct buffer per DATA write: Jetty's
      * default pool keeps buffers up to 64 KiB; larger ones would be allocated and left to the GC.
@@ -88,11 +116,17 @@ public final class StreamCarrier implements Carrier {
     private boolean endReceived;
     private boolean endSent;
     private Map<String, String> trailers; // the peer's trailers; reported when its END_STREAM is read
-    private java.util.ArrayDeque<Stream.Data> salvaged; // taken out of a stream whose connection ended after its END_STREAM
+    /** DATA read from Jetty and not yet handed to the receiver: {@link #READ_AHEAD} bytes, or one frame, at most. */
+    private final ArrayDeque<Stream.Data> ahead = new ArrayDeque<>();
+    private long aheadBytes;
+    private boolean wanted;         // the receiver demanded and got nothing yet
+    private boolean jettyDemanded;  // stream.demand() called, onDataAvailable not yet seen
 
     // receiver serialisation
     private final ConcurrentLinkedQueue<Runnable> calls = new ConcurrentLinkedQueue<>();
     private final AtomicInteger callsWip = new AtomicInteger();
+    /** The thread inside the receiver's {@link #demand()}: a chunk Jetty hands it meanwhile is delivered there. */
+    private volatile Thread demanding;
 
     /**
      * @param stream the stream of an accepted extended CONNECT (server) or of a 2xx answer (client)
@@ -112,6 +146,22 @@ public final class StreamCarrier implements Carrier {
         return listener;
     }
 
+    /**
+     * Starts reading the stream's DATA as it arrives, before {@link #start} and demand: up to
+     * {@link #READ_AHEAD} bytes wait here until the receiver asks for them, and a RST_STREAM that
+     * follows cannot make Jetty discard them. Call once the stream's listener forwards to
+     * {@link #streamListener()}.
+     */
+    public void startReading() {
+        synchronized (lock) {
+            if (jettyDemanded || endReceived || terminal) {
+                return;
+            }
+            jettyDemanded = true;
+        }
+        stream.demand();
+    }
+
     /** The HTTP/2 stream id, for logs and tests. */
     public int streamId() {
         return stream.getId();
@@ -129,9 +179,7 @@ public final class StreamCarrier implements Carrier {
             demandNow = demandPending;
             demandPending = false;
             if (failure != null && !terminal) {
-                terminal = true;
-                Throwable f = failure;
-                call(() -> receiver.onFailure(f));
+                failLocked(failure);
             }
         }
         drainCalls();
@@ -142,7 +190,8 @@ public final class StreamCarrier implements Carrier {
 
     @Override
     public void demand() {
-        boolean endNow;
+        boolean drain = false;
+        boolean askJetty = false;
         synchronized (lock) {
             if (receiver == null) {
                 demandPending = true;
@@ -151,23 +200,59 @@ public final class StreamCarrier implements Carrier {
             if (terminal) {
                 return;
             }
-            endNow = endPending;
-            if (endNow) {
+            if (endPending) {
                 endPending = false;
                 terminal = true;
                 callEnd(receiver);
+                drain = true;
+            } else if (handOutLocked()) {
+                drain = true;
+            } else {
+                wanted = true;
+            }
+            askJetty = !terminal && !jettyDemanded && !endReceived && aheadBytes < READ_AHEAD;
+            jettyDemanded |= askJetty;
+        }
+        if (drain) {
+            drainCalls();
+        }
+        if (askJetty) {
+            Thread previous = demanding;
+            demanding = Thread.currentThread();
+            try {
+                stream.demand();
+            } finally {
+                demanding = previous;
             }
         }
-        boolean fromSalvage;
-        synchronized (lock) {
-            fromSalvage = salvaged != null;
-        }
-        if (endNow) {
+    }
+
+    /**
+     * Runs the queued receiver calls: here when called from our own {@link #demand()}, else (Jetty
+     * called us while parsing the connection) as a task offered to the connection. The calls stay
+     * in order whichever thread runs them: {@link #drainCalls()} takes them from one queue.
+     */
+    private void deliverCalls() {
+        if (demanding == Thread.currentThread()) {
             drainCalls();
-        } else if (fromSalvage) {
-            onDataAvailable(); // the stream's connection is gone; what it received is here
         } else {
-            stream.demand();
+            offload(stream, this::drainCalls);
+        }
+    }
+
+    /**
+     * Offers {@code task}, which may call the application, to the execution strategy of the
+     * connection carrying {@code stream}, so that it does not hold up the reading of the other
+     * streams: the strategy runs it on this thread if a spare thread can take over the reading,
+     * else in the pool (queued until a thread is free). Runs it here when the connection is not
+     * Jetty's {@link HTTP2Connection}.
+     */
+    static void offload(Stream stream, Runnable task) {
+        if (stream.getSession() instanceof HTTP2Session session
+                && session.getEndPoint().getConnection() instanceof HTTP2Connection connection) {
+            connection.offerTask(task, false);
+        } else {
+            task.run();
         }
     }
 
@@ -231,110 +316,131 @@ public final class StreamCarrier implements Carrier {
         });
     }
 
+    /**
+     * Reads what Jetty holds for the stream at once, whether or not the receiver asked for it (up
+     * to {@link #READ_AHEAD}), and asks Jetty for more: data left in Jetty's queue would be
+     * discarded by a RST_STREAM that follows it (a proxy that resets right after forwarding a
+     * Close), and the receiver, which may run on another thread, may not have asked again yet.
+     */
     private void onDataAvailable() {
+        boolean deliver = false;
+        boolean demandAgain = false;
+        synchronized (lock) {
+            jettyDemanded = false;
+        }
         for (;;) {
-            Stream.Data data;
             synchronized (lock) {
-                data = salvaged != null ? salvaged.poll() : stream.readData();
-                if (data == null && salvaged != null) {
-                    return; // all delivered (the END_STREAM frame ended it)
+                if (endReceived) {
+                    break; // Jetty answers every read after the end of stream with another end of stream
                 }
-            }
-            if (data == null) {
-                stream.demand();
-                return;
-            }
-            DataFrame frame = data.frame();
-            ByteBuffer bytes = frame.getByteBuffer();
-            boolean end = frame.isEndStream();
-            if (!bytes.hasRemaining()) {
-                data.release();
-                if (end) {
-                    synchronized (lock) {
-                        endReceived = true;
-                        if (terminal) {
-                            return;
-                        }
-                        terminal = true;
-                        callEnd(receiver);
-                    }
-                    drainCalls();
-                    return;
+                if (!wanted && !ahead.isEmpty() && aheadBytes >= READ_AHEAD) {
+                    break; // enough read ahead: the receiver's next demand() reads on
                 }
-                continue; // an empty DATA frame without END_STREAM carries nothing: read on
-            }
-            AtomicBoolean released = new AtomicBoolean();
-            Runnable release = () -> {
-                if (released.compareAndSet(false, true)) {
-                    data.release();
-                }
-            };
-            synchronized (lock) {
-                if (end) {
-                    endReceived = true;
-                    endPending = true;
+                // read under the lock: a demand() on another thread may have Jetty call us there too
+                Stream.Data data = stream.readData();
+                if (data == null) {
+                    demandAgain = !terminal && !jettyDemanded;
+                    jettyDemanded |= demandAgain;
+                    break;
                 }
                 if (terminal) {
-                    release.run();
-                    return;
+                    data.release(); // ended, failed or aborted: nothing more for the receiver
+                    break;
                 }
-                Receiver r = receiver;
-                call(() -> r.onData(bytes, release));
+                DataFrame frame = data.frame();
+                if (!frame.getByteBuffer().hasRemaining() && !frame.isEndStream()) {
+                    data.release(); // an empty DATA frame without END_STREAM carries nothing: read on
+                    continue;
+                }
+                if (frame.isEndStream()) {
+                    endReceived = true;
+                }
+                ahead.add(data);
+                aheadBytes += frame.getByteBuffer().remaining();
+                if (wanted && handOutLocked()) {
+                    wanted = false;
+                    deliver = true;
+                }
             }
-            drainCalls();
-            return;
+        }
+        if (deliver) {
+            deliverCalls();
+        }
+        if (demandAgain) {
+            stream.demand();
         }
     }
 
-    /**
-     * Under the lock: if the peer's END_STREAM has arrived, takes every DATA frame still queued in
-     * Jetty's stream (it may drop them once the connection is gone) so demand can deliver them.
-     * @return true if the stream's input is complete in hand
-     */
-    private boolean salvage() {
-        if (!stream.isRemotelyClosed() || stream.isReset()) {
+    /** Under the lock: queues the next chunk read ahead (or the end it carries) for the receiver; false if none. */
+    private boolean handOutLocked() {
+        Stream.Data data = ahead.poll();
+        if (data == null) {
             return false;
         }
-        if (endReceived) {
-            salvaged = new java.util.ArrayDeque<>(); // already read to the end; only onEnd is left
+        DataFrame frame = data.frame();
+        ByteBuffer bytes = frame.getByteBuffer();
+        aheadBytes -= bytes.remaining();
+        Receiver r = receiver;
+        if (!bytes.hasRemaining()) { // an empty DATA frame with END_STREAM
+            data.release();
+            terminal = true;
+            callEnd(r);
             return true;
         }
-        java.util.ArrayDeque<Stream.Data> taken = new java.util.ArrayDeque<>();
-        boolean end = false;
-        for (Stream.Data d; !end && (d = stream.readData()) != null; ) {
-            taken.add(d);
-            end = d.frame().isEndStream();
+        if (frame.isEndStream()) {
+            endPending = true;
         }
-        if (!end) {
-            taken.forEach(Stream.Data::release); // something is missing: report the failure
-            return false;
-        }
-        salvaged = taken;
+        AtomicBoolean released = new AtomicBoolean();
+        Runnable release = () -> {
+            if (released.compareAndSet(false, true)) {
+                data.release();
+            }
+        };
+        call(() -> r.onData(bytes, release));
         return true;
     }
 
-    /** The stream or its connection failed: report it once, unless the receiver already had its end. */
+    /** Under the lock: gives Jetty back what was read ahead and will not be delivered. */
+    private void releaseAheadLocked() {
+        Stream.Data data;
+        while ((data = ahead.poll()) != null) {
+            data.release();
+        }
+        aheadBytes = 0;
+    }
+
+    /**
+     * The stream or its connection failed: report it once, unless the receiver already had its
+     * end. What was read ahead of the receiver's demand goes first, without waiting for demand
+     * (the receiver accepts unrequested chunks before a failure: a Close the peer sent before
+     * resetting is not lost). Reported on this thread: a task offered to a failing connection
+     * may never run, so nothing may wait for one.
+     */
     void fail(Throwable cause) {
         synchronized (lock) {
-            if (terminal || aborted) {
-                return;
+            if (!terminal && !aborted) {
+                failure = cause;
+                if (receiver != null) {
+                    failLocked(cause);
+                } // else reported by start()
             }
-            if (salvaged == null && salvage()) {
-                // The peer's END_STREAM had arrived: everything it sent is in hand. The connection
-                // ending now (e.g. the server closing it after the last stream under GOAWAY, just
-                // after its Close) loses nothing, so it is not reported; demand delivers the rest.
-                LOG.debug("h2ws stream {}: {} after the peer's END_STREAM; delivering what was received", stream.getId(), cause.toString());
-                return;
-            }
-            failure = cause;
-            if (receiver == null) {
-                return; // reported by start()
-            }
-            terminal = true;
-            Receiver r = receiver;
-            call(() -> r.onFailure(cause));
         }
-        drainCalls();
+        drainCalls(); // also what an undelivered task left queued
+    }
+
+    /** Under the lock, with a receiver: queues what was read ahead, then the failure. */
+    private void failLocked(Throwable cause) {
+        while (!ahead.isEmpty()) {
+            if (ahead.peek().frame().getByteBuffer().hasRemaining()) {
+                handOutLocked();
+            } else {
+                ahead.poll().release(); // an END_STREAM marker: the failure ends the stream instead
+            }
+        }
+        endPending = false;
+        terminal = true;
+        Receiver r = receiver;
+        call(() -> r.onFailure(cause));
     }
 
     @Override
@@ -486,6 +592,7 @@ public final class StreamCarrier implements Carrier {
     @Override
     public void abort(Throwable cause) {
         synchronized (lock) {
+            releaseAheadLocked();
             if (aborted || (endSent && endReceived)) {
                 return;
             }
@@ -507,6 +614,7 @@ public final class StreamCarrier implements Carrier {
                 aborted = true;
                 terminal = true;
             }
+            releaseAheadLocked();
         }
         if (reset) {
             reset();

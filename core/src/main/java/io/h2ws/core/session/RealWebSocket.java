@@ -164,8 +164,21 @@ public final class RealWebSocket implements H2wsSocket {
         carrier.start(new Carrier.Receiver() {
             @Override
             public void onData(ByteBuffer data, Runnable release) {
-                inboundRelease = release;
-                inbound = data;
+                synchronized (lock) {
+                    ByteBuffer earlier = inbound;
+                    if (earlier == null) {
+                        inboundRelease = release;
+                        inbound = data;
+                    } else {
+                        // chunks read ahead, handed over unasked before a failure (Carrier):
+                        // joined to the one not yet decoded, in order
+                        ByteBuffer joined = ByteBuffer.allocate(earlier.remaining() + data.remaining());
+                        joined.put(earlier).put(data).flip();
+                        releaseInbound();
+                        release.run();
+                        inbound = joined;
+                    }
+                }
                 readPending = false;
                 signal();
             }

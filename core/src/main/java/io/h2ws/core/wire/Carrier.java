@@ -13,7 +13,9 @@ import io.h2ws.Transport;
  * <ul>
  *   <li>Nothing is delivered before {@link #start} and then only one chunk per {@link #demand()}
  *       call, so a reader that stops demanding stops the peer (HTTP/2 flow-control credit is
- *       returned only through the {@code release} callback; TCP read interest is not renewed).</li>
+ *       returned only through the {@code release} callback; TCP read interest is not renewed).
+ *       One exception: right before {@code onFailure} a carrier may hand over, unasked, chunks
+ *       it had already read (a Close the peer sent just before resetting the stream).</li>
  *   <li>At most one {@link #write} is outstanding; the caller waits for its callback. A write
  *       with {@code last = true} ends our half (END_STREAM, or TCP output shutdown).</li>
  *   <li>Exactly one terminal callback reaches the receiver: {@code onEnd} after which no data
@@ -27,7 +29,8 @@ public interface Carrier {
     interface Receiver {
         /**
          * One chunk of bytes. The receiver owns {@code data} (it may modify it in place, e.g. to
-         * unmask) until it calls {@code release}, which returns flow-control credit.
+         * unmask) until it calls {@code release}, which returns flow-control credit. Before
+         * {@code onFailure} this may come without a {@code demand()}, possibly more than once.
          */
         void onData(ByteBuffer data, Runnable release);
 
