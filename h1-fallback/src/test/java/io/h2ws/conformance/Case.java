@@ -21,7 +21,13 @@ final class Case {
         /** Once the expected events are in, the client sends Close(1000) (closedByMe = True). */
         CLIENT_AFTER_EVENTS,
         /** The case's actions send the client's Close themselves (closedByMe = True). */
-        CLIENT_IN_ACTIONS
+        CLIENT_IN_ACTIONS,
+        /**
+         * No closing handshake: the client ends its half without a Close, or resets. The server
+         * may send a Close (any valid code) or none; it must end its side if {@link #expectEnd}, and
+         * release the socket either way.
+         */
+        ABRUPT
     }
 
     interface Actions {
@@ -44,6 +50,9 @@ final class Case {
     /** With an offer: true if the server must accept it, false if it must decline it (Autobahn UNIMPLEMENTED). */
     Boolean mustNegotiate;
     long eventTimeoutMs = 3000;
+    boolean expectEnd = true;
+    /** Not an Autobahn case: an h2ws addition in the same style (listed apart in the summary). */
+    boolean extra;
 
     private Case(String id, String section, String title) {
         this.id = id;
@@ -99,6 +108,20 @@ final class Case {
         return this;
     }
 
+    /** No closing handshake (see {@link CloseBy#ABRUPT}); {@code expectEnd}: the server must end its side within 1 s. */
+    Case abrupt(boolean expectEnd) {
+        this.closeBy = CloseBy.ABRUPT;
+        this.codes = new int[0];
+        this.requireClean = false;
+        this.expectEnd = expectEnd;
+        return this;
+    }
+
+    Case extra() {
+        this.extra = true;
+        return this;
+    }
+
     Case offer(String offer, boolean mustNegotiate) {
         this.offer = offer;
         this.mustNegotiate = mustNegotiate;
@@ -122,7 +145,7 @@ final class Case {
     }
 
     String display() {
-        return id + " " + title + " [" + section + "]";
+        return id + " " + (extra ? "(h2ws, not Autobahn) " : "") + title + " [" + section + "]";
     }
 
     @Override

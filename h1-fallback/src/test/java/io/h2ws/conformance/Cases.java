@@ -39,7 +39,9 @@ final class Cases {
         fragmentation(all);
         utf8(all);
         closing(all);
+        closingExtras(all);
         bulk(all);
+        autoFragment(all);
         deflate(all);
         return all;
     }
@@ -565,6 +567,60 @@ final class Cases {
         }
     }
 
+    /**
+     * Not Autobahn cases (its client always completes the closing handshake): how the server takes
+     * a client that ends its half with or without a Close, or drops the WebSocket mid-message. On
+     * h1 the half is TCP (FIN, RST); on h2 the stream (END_STREAM, RST_STREAM), which must leave
+     * the connection usable.
+     */
+    private static void closingExtras(List<Case> all) {
+        String s = RFC + "7.1.1, 7.1.5; RFC 8441 5.1";
+        all.add(Case.of("7.90.1", s, "text, then Close and the end of our half together: echo, Close 1000, clean end")
+                .does(p -> {
+                    p.send(p.frame(TEXT, "Hello World!"));
+                    p.awaitCount(1, 2000);
+                    p.sendClose(1000);
+                    p.halfClose();
+                })
+                .expect(Ev.text("Hello World!")).clientClosesInActions(true, 1000).extra());
+        all.add(Case.of("7.90.2", s, "first fragment, then the end of our half without a Close: the server ends its side")
+                .does(p -> {
+                    p.send(p.frame(false, TEXT, "fragment1"));
+                    Peer.pause(20);
+                    p.halfClose();
+                })
+                .expect().abrupt(true).extra());
+        all.add(Case.of("7.90.3", s, "first fragment, then a reset: the server releases the socket")
+                .does(p -> {
+                    p.send(p.frame(false, TEXT, "fragment1"));
+                    Peer.pause(20);
+                    p.reset();
+                })
+                .expect().abrupt(false).extra());
+        all.add(Case.of("7.90.4", s, "Close, then a reset at once: the server releases the socket")
+                .does(p -> {
+                    p.sendClose(1000);
+                    p.reset();
+                })
+                .expect().abrupt(false).extra());
+        all.add(Case.of("7.90.5", s, "1 MiB binary message, then a reset while the echo is on its way: the server releases the socket")
+                .does(p -> {
+                    p.send(p.frame(BINARY, fill(0xFE, 1 << 20)));
+                    Peer.pause(5);
+                    p.reset();
+                })
+                .expect().orNonStrict("the echo was read before the reset", List.of(Ev.binary(fill(0xFE, 1 << 20))))
+                .informational().abrupt(false).extra());
+    }
+
+    // ------------------------------------------------------------------ 10 auto-fragmentation
+
+    private static void autoFragment(List<Case> all) {
+        all.add(Case.of("10.1.1", RFC + "5.4", "text message of 65536 octets in frames of 1300 octets")
+                .does(p -> p.sendMessage(false, stars(65536), 1300))
+                .expect(Ev.text(stars(65536))));
+    }
+
     // ------------------------------------------------------------------ 9 bulk
 
     private static void bulk(List<Case> all) {
@@ -660,12 +716,74 @@ final class Cases {
             {DEFAULT_OFFER + "; server_no_context_takeover; server_max_window_bits=9, " + DEFAULT_OFFER
                 + "; server_no_context_takeover, " + DEFAULT_OFFER, "true", "three offers, the first one declined"},
         };
+        deflateExtras(all);
         int[][] sizes13 = {{1, 16, 0}, {4, 1024, 0}, {10, 131072, 0}, {15, 131072, 256}};
         for (int j = 0; j < offers.length; j++) {
             for (int[] size : sizes13) {
                 all.add(deflateCase("13." + (j + 1) + "." + size[0], s + ", 7.1", "JSON text", json, false,
                         size[1], size[2], offers[j][0], Boolean.parseBoolean(offers[j][1]), offers[j][2]));
             }
+        }
+    }
+
+    /**
+     * Not Autobahn cases: the receive rules of RFC 7692 that its 12.x/13.x cases do not reach
+     * (they only send well-formed compressed messages with client_no_context_takeover agreed).
+     */
+    private static void deflateExtras(List<Case> all) {
+        String s = "RFC 7692 6.1, 7.2";
+        String offer = DEFAULT_OFFER;
+        all.add(Case.of("12.90.1", s + "; RFC 6455 8.1", "compressed text that inflates to invalid UTF-8: fail with 1007")
+                .offer(offer, true)
+                .does(p -> p.send(p.frame(true, 4, TEXT, p.deflate().compress(hex("cebae1bdb9cf83cebcceb5eda080656469746564")))))
+                .expect().serverFails(1007).extra());
+        all.add(Case.of("12.90.2", s, "compressed message with RSV1 on its continuation frame too: fail with 1002")
+                .offer(offer, true)
+                .does(p -> {
+                    byte[] z = p.deflate().compress(stars(1000));
+                    int half = z.length / 2;
+                    p.send(p.frame(false, 4, TEXT, Arrays.copyOfRange(z, 0, half)), p.frame(true, 4, CONT, Arrays.copyOfRange(z, half, z.length)));
+                })
+                .expect().serverFails(1002).extra());
+        all.add(Case.of("12.90.3", s, "ping with RSV1: fail with 1002")
+                .offer(offer, true)
+                .does(p -> p.send(p.frame(true, 4, PING, u("ping"))))
+                .expect().serverFails(1002).extra());
+        all.add(Case.of("12.90.4", s, "compressed message in 3 fragments with a ping between them")
+                .offer(offer, true)
+                .does(p -> {
+                    byte[] z = p.deflate().compress(Corpus.slices(Corpus.json(), false, 4000, 1).get(0));
+                    int a = z.length / 3;
+                    int b = 2 * z.length / 3;
+                    p.send(p.frame(false, 4, TEXT, Arrays.copyOfRange(z, 0, a)), p.frame(false, 0, CONT, Arrays.copyOfRange(z, a, b)),
+                            p.frame(PING, "between"), p.frame(true, 0, CONT, Arrays.copyOfRange(z, b, z.length)));
+                })
+                .expect(Ev.pong("between"), Ev.text(Corpus.slices(Corpus.json(), false, 4000, 1).get(0))).extra());
+        all.add(Case.of("12.90.5", s, "uncompressed messages (RSV1 clear) in a compressing session are echoed")
+                .offer(offer, true)
+                .does(p -> p.send(p.frame(TEXT, "plain text"), p.frame(BINARY, fill(0xAB, 300))))
+                .expect(Ev.text("plain text"), Ev.binary(fill(0xAB, 300))).extra());
+        all.add(Case.of("12.90.6", s, "empty compressed text and binary messages")
+                .offer(offer, true)
+                .does(p -> {
+                    p.sendMessage(false, new byte[0], 0);
+                    p.sendMessage(true, new byte[0], 0);
+                    p.send(p.frame(true, 4, TEXT, new byte[] {0x00})); // section 7.2.3.6: an empty message as one 0x00
+                })
+                .expect(Ev.text(""), Ev.binary(new byte[0]), Ev.text("")).extra());
+        all.add(Case.of("12.90.7", s + "; RFC 6455 7.4.1", "17 MiB of zeros in 17 KiB compressed (over the 16 MiB limit): fail with 1009")
+                .offer(offer, true)
+                .does(p -> p.send(p.frame(true, 4, BINARY, p.deflate().compress(new byte[17 << 20]))))
+                .expect().serverFails(1009).extra());
+        // RFC 7692 section 7.2.2 says to fail the connection but names no code; 1007 (data
+        // inconsistent with the message) is what the server sends, 1002 would do as well
+        all.add(Case.of("12.90.8", s, "compressed message that is not DEFLATE data: fail (1007 or 1002)")
+                .offer(offer, true)
+                .does(p -> p.send(p.frame(true, 4, BINARY, fill(0xFF, 64))))
+                .expect().serverFails(1007, 1002).extra());
+        for (String[] o : new String[][] {{"12.90.9", "permessage-deflate"}, {"12.90.10", "permessage-deflate; client_max_window_bits"}}) {
+            all.add(deflateCase(o[0], s, "JSON text", Corpus.json(), false, 1024, 0, o[1], true,
+                    "offer \"" + o[1] + "\" (client context takeover)").extra());
         }
     }
 

@@ -76,16 +76,21 @@ final class H1Wire implements Wire {
         byte[] nonce = new byte[16];
         new java.util.Random(port * 31L + path.hashCode()).nextBytes(nonce);
         String key = Base64.getEncoder().encodeToString(nonce);
+        // the request head Autobahn's client sends, header by header (autobahn-python's startHandshake):
+        // note "Upgrade: WebSocket", which a server must take case-insensitively (RFC 6455 section 4.2.1)
         StringBuilder req = new StringBuilder()
                 .append("GET ").append(path).append(" HTTP/1.1\r\n")
+                .append("User-Agent: h2ws-conformance\r\n")
                 .append("Host: 127.0.0.1:").append(port).append("\r\n")
-                .append("Upgrade: websocket\r\nConnection: Upgrade\r\n")
-                .append("Sec-WebSocket-Key: ").append(key).append("\r\n")
-                .append("Sec-WebSocket-Version: 13\r\n");
+                .append("Upgrade: WebSocket\r\n")
+                .append("Connection: Upgrade\r\n")
+                .append("Pragma: no-cache\r\n")
+                .append("Cache-Control: no-cache\r\n")
+                .append("Sec-WebSocket-Key: ").append(key).append("\r\n");
         if (extensionOffer != null) {
             req.append("Sec-WebSocket-Extensions: ").append(extensionOffer).append("\r\n");
         }
-        req.append("\r\n");
+        req.append("Sec-WebSocket-Version: 13\r\n").append("\r\n");
         out.write(req.toString().getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
         String head = readHead();
@@ -95,6 +100,8 @@ final class H1Wire implements Wire {
             throw new IOException("expected 101, got: " + lines[0]);
         }
         String accept = null;
+        String upgrade = null;
+        String connection = null;
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
             if (colon < 0) {
@@ -104,9 +111,20 @@ final class H1Wire implements Wire {
             String value = lines[i].substring(colon + 1).trim();
             if (name.equals("sec-websocket-accept")) {
                 accept = value;
+            } else if (name.equals("upgrade")) {
+                upgrade = value;
+            } else if (name.equals("connection")) {
+                connection = value;
             } else if (name.equals("sec-websocket-extensions")) {
                 extensions = extensions == null ? value : extensions + ", " + value;
             }
+        }
+        // RFC 6455 section 4.1, the client's checks of the 101
+        if (upgrade == null || !upgrade.equalsIgnoreCase("websocket")) {
+            throw new IOException("101 without Upgrade: websocket: " + head);
+        }
+        if (connection == null || java.util.Arrays.stream(connection.split(",")).noneMatch(t -> t.trim().equalsIgnoreCase("upgrade"))) {
+            throw new IOException("101 without Connection: Upgrade: " + head);
         }
         if (!expectedAccept(key).equals(accept)) {
             throw new IOException("bad Sec-WebSocket-Accept " + accept + " for key " + key);
@@ -164,6 +182,17 @@ final class H1Wire implements Wire {
     @Override
     public void endOutput() {
         // the client closes the socket once the server's FIN came (RFC 6455 section 7.1.1)
+    }
+
+    @Override
+    public void halfClose() throws IOException {
+        socket.shutdownOutput();
+    }
+
+    @Override
+    public void reset() throws IOException {
+        socket.setSoLinger(true, 0);
+        socket.close();
     }
 
     @Override

@@ -475,6 +475,16 @@ final class H2Client implements AutoCloseable {
         }
 
         @Override
+        public void halfClose() throws IOException {
+            data(this, new byte[0], true);
+        }
+
+        @Override
+        public void reset() throws IOException {
+            send(control(new ResetFrame(id, 8))); // CANCEL, as RFC 8441 section 5.1 maps a TCP reset
+        }
+
+        @Override
         public String checkReusable() {
             return Reuse.check(this);
         }

@@ -103,6 +103,7 @@ final class Peer implements AutoCloseable {
     private String endDetail;
     private long endNanos;
     private boolean sentClose;
+    private boolean halfClosed;
     private long closeSentNanos;
     private final ArrayDeque<String> log = new ArrayDeque<>();
     private int logged;
@@ -267,6 +268,29 @@ final class Peer implements AutoCloseable {
         write(f);
     }
 
+    /** Ends our half (h1 FIN, h2 END_STREAM), whatever the WebSocket state. */
+    void halfClose() {
+        synchronized (this) {
+            halfClosed = true;
+        }
+        note("-> " + (wire.name().equals("h1") ? "FIN" : "END_STREAM"));
+        try {
+            wire.halfClose();
+        } catch (IOException e) {
+            note("-- half-close failed: " + e);
+        }
+    }
+
+    /** Drops the WebSocket: h1 TCP reset, h2 RST_STREAM(CANCEL). */
+    void reset() {
+        note("-> " + (wire.name().equals("h1") ? "TCP RST" : "RST_STREAM"));
+        try {
+            wire.reset();
+        } catch (IOException e) {
+            note("-- reset failed: " + e);
+        }
+    }
+
     private void write(byte[] bytes) {
         try {
             wire.write(bytes);
@@ -366,6 +390,10 @@ final class Peer implements AutoCloseable {
 
     synchronized List<String> violations() {
         return List.copyOf(violations);
+    }
+
+    synchronized boolean halfClosed() {
+        return halfClosed;
     }
 
     synchronized boolean sentClose() {

@@ -42,6 +42,12 @@ interface Wire extends AutoCloseable {
     /** Ends our half after a completed close handshake: nothing on h1 (the socket is closed), END_STREAM on h2. */
     void endOutput() throws IOException;
 
+    /** Ends our half now, whatever the WebSocket state: TCP shutdownOutput (FIN) on h1, END_STREAM on h2. */
+    void halfClose() throws IOException;
+
+    /** Drops the WebSocket abruptly: a TCP reset (SO_LINGER 0) on h1, RST_STREAM(CANCEL) on h2. */
+    void reset() throws IOException;
+
     /**
      * After a case, checks that the transport is still good for more: on h2 a new stream on the
      * same connection echoes a message and closes cleanly and no GOAWAY came; nothing on h1 (the
