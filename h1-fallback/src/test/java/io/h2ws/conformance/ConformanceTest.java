@@ -46,6 +46,7 @@ import io.h2ws.H2wsServer;
  * -Dsurefire.failIfNoSpecifiedTests=false}; the summary is printed and written to
  * {@code h1-fallback/target/conformance-summary.txt}. {@code -Dconformance.log=2.10,7.9.1} (or
  * {@code all}) prints those cases' wire logs; a failing case always shows its own.
+ * {@code -Dconformance.cases=2.10,7.9} runs only the cases whose number starts so (by whole parts).
  */
 class ConformanceTest {
 
@@ -78,7 +79,11 @@ class ConformanceTest {
 
     static Stream<Arguments> cases() {
         List<Arguments> args = new ArrayList<>();
+        String only = System.getProperty("conformance.cases", "");
         for (Case c : Cases.all()) {
+            if (!only.isEmpty() && Arrays.stream(only.split(",")).noneMatch(prefix -> (c.id + ".").startsWith(prefix))) {
+                continue;
+            }
             for (String t : List.of("h1", "h2")) {
                 args.add(Arguments.of(t + " " + c.display(), t, c));
             }

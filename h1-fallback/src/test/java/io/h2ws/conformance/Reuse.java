@@ -38,7 +38,9 @@ final class Reuse {
             return "END_STREAM on the new stream failed: " + e.getMessage();
         }
         if (close == null || close.code() != 1000 || end != Wire.End.CLEAN || !p.violations().isEmpty()) {
-            return "the new stream did not close cleanly: close " + close + ", end " + end + ", " + p.violations() + "\n" + p.log();
+            return "a new stream on the same connection did not close cleanly: Close " + (close == null ? "none" : close.code())
+                    + ", end " + (end == null ? "none within 2 s" : end) + (p.violations().isEmpty() ? "" : ", " + p.violations())
+                    + "\n  (new stream)\n" + p.log() + "  (the case)";
         }
         problem = c.connectionProblem();
         return problem == null ? null : "the HTTP/2 connection failed after the new stream: " + problem;
