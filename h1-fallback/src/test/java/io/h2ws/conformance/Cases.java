@@ -790,15 +790,16 @@ final class Cases {
     private static Case deflateCase(String id, String section, String dataName, byte[] corpus, boolean binary,
                                     int len, int fragment, String offer, boolean mustNegotiate, String offerName) {
         int count = len <= 16384 ? 100 : 25;
-        List<byte[]> messages = Corpus.slices(corpus, binary, len, count);
         List<Ev> expected = new ArrayList<>();
-        for (byte[] m : messages) {
+        for (byte[] m : Corpus.slices(corpus, binary, len, count)) {
             expected.add(binary ? Ev.binary(m) : Ev.text(m));
         }
+        String data = dataName; // the corpus is made again when the case runs: cases stay small on the heap
         return Case.of(id, section, count + " compressed " + dataName + " messages of " + len + " octets"
                         + (fragment > 0 ? ", fragments of " + fragment : "") + ", " + offerName)
                 .offer(offer, mustNegotiate)
                 .does(p -> {
+                    List<byte[]> messages = Corpus.slices(Corpus.named(data), binary, len, count);
                     for (int i = 0; i < messages.size(); i++) {
                         p.sendMessage(binary, messages.get(i), fragment);
                         if (!p.awaitCount(i + 1, 5000)) {
@@ -812,6 +813,15 @@ final class Cases {
     /** Deterministic stand-ins for Autobahn's test files (not copied): text with structure, and an image-like bitmap. */
     static final class Corpus {
         private Corpus() {}
+
+        static byte[] named(String dataName) {
+            return switch (dataName) {
+                case "JSON text" -> json();
+                case "HTML text" -> html();
+                case "bitmap (binary)" -> bitmap();
+                default -> throw new IllegalArgumentException(dataName);
+            };
+        }
 
         static byte[] json() {
             Random r = new Random(12);

@@ -26,8 +26,38 @@ final class Peer implements AutoCloseable {
 
     static final int CONT = 0x0, TEXT = 0x1, BINARY = 0x2, CLOSE = 0x8, PING = 0x9, PONG = 0xA;
 
-    /** One thing received, compared as Autobahn compares its {@code received} list. */
-    record Ev(String kind, byte[] data, boolean binary) {
+    /**
+     * One thing received, compared as Autobahn compares its {@code received} list: kind, type and
+     * exact payload. Payloads above 64 KiB are kept as their length and SHA-256 only, so that the
+     * suite's 16 MiB cases do not stay on the heap.
+     */
+    static final class Ev {
+        private static final int KEEP = 64 * 1024;
+        final String kind;
+        final boolean binary;
+        final int length;
+        private final byte[] data;   // null when large
+        private final byte[] digest; // null when small
+        private final byte[] head;
+
+        private Ev(String kind, byte[] data, boolean binary) {
+            this.kind = kind;
+            this.binary = binary;
+            this.length = data.length;
+            this.head = Arrays.copyOf(data, Math.min(data.length, 48));
+            if (data.length > KEEP) {
+                this.data = null;
+                try {
+                    this.digest = java.security.MessageDigest.getInstance("SHA-256").digest(data);
+                } catch (java.security.NoSuchAlgorithmException e) {
+                    throw new IllegalStateException(e);
+                }
+            } else {
+                this.data = data;
+                this.digest = null;
+            }
+        }
+
         static Ev text(String s) {
             return new Ev("message", s.getBytes(StandardCharsets.UTF_8), false);
         }
@@ -59,27 +89,28 @@ final class Peer implements AutoCloseable {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Ev e && kind.equals(e.kind) && binary == e.binary && Arrays.equals(data, e.data);
+            return o instanceof Ev e && kind.equals(e.kind) && binary == e.binary && length == e.length
+                    && Arrays.equals(data, e.data) && Arrays.equals(digest, e.digest);
         }
 
         @Override
         public int hashCode() {
-            return kind.hashCode() * 31 + Arrays.hashCode(data);
+            return kind.hashCode() * 31 + length;
         }
 
         @Override
         public String toString() {
             if (kind.equals("timeout")) {
-                return "timeout " + new String(data, StandardCharsets.UTF_8);
+                return "timeout " + new String(head, StandardCharsets.UTF_8);
             }
             String shown;
             if (!binary && kind.equals("message")) {
-                String t = new String(data, StandardCharsets.UTF_8);
-                shown = "\"" + (t.length() > 40 ? t.substring(0, 40) + "..." : t) + "\"";
+                String t = new String(head, StandardCharsets.UTF_8);
+                shown = "\"" + (length > 40 ? t.substring(0, Math.min(t.length(), 40)) + "..." : t) + "\"";
             } else {
-                shown = hex(data, 16);
+                shown = hex(head, 16);
             }
-            return kind + (kind.equals("message") ? (binary ? " binary " : " text ") : " ") + data.length + " B " + shown;
+            return kind + (kind.equals("message") ? (binary ? " binary " : " text ") : " ") + length + " B " + shown;
         }
     }
 
