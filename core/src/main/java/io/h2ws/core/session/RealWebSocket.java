@@ -77,8 +77,21 @@ public final class RealWebSocket implements H2wsSocket {
     private ScheduledFuture<?> closeTimer;
     private volatile int closeCode = -1;
     private final CompletableFuture<Void> carrierDone = new CompletableFuture<>();
-    /** The automatic Pong still waiting in the queue; a newer Ping replaces its payload (section 5.5.3). */
+    /**
+     * The newest automatic Pong still waiting in the queue; once {@link #PONG_BACKLOG} bytes of
+     * Pongs wait, a newer Ping replaces its payload instead of queueing another (section 5.5.3).
+     */
     private Pending queuedPong;
+    /** Bytes of automatic Pongs in the queue; under lock. */
+    private long queuedPongBytes;
+    /**
+     * Automatic Pongs up to this many bytes wait in the queue, one per Ping, so a burst of Pings
+     * (Autobahn 2.10: ten in one write) gets every Pong, in order. Beyond it the newest Pong
+     * answers for the Pings after it (section 5.5.3 allows answering only the most recent one):
+     * without a bound, a Ping flood from a peer that does not read would grow the queue without
+     * limit (a Pong per 6 bytes received, none of it counted against maxQueuedBytes).
+     */
+    static final int PONG_BACKLOG = 16 * 1024;
 
     // liveness (idle timeout, keepalive): one check on the shared timer, rescheduled by itself
     private volatile long lastActivity; // nanoTime of the last frame either way, keepalive pings and pongs aside
@@ -100,6 +113,7 @@ public final class RealWebSocket implements H2wsSocket {
     private static final class Pending {
         private WebSocketSession.Output output;
         private final CompletableFuture<WebSocket> future;
+        private boolean autoPong;
 
         Pending(WebSocketSession.Output output, CompletableFuture<WebSocket> future) {
             this.output = output;
@@ -467,18 +481,20 @@ public final class RealWebSocket implements H2wsSocket {
                 // failing the connection: nothing queued behind the Close may go out any more
                 failQueuedLocked(new IOException("connection failed"));
                 closeQueued = true;
-            } else if (queuedPong != null) {
-                // The session's only other output is the automatic Pong. One not yet written
-                // answers for all: section 5.5.3 lets us answer only the most recent Ping. Without
-                // this a Ping flood from a peer that does not read would grow the queue without
-                // bound (a Pong per 6 bytes received, none of it counted against maxQueuedBytes).
-                queuedBytes += out.size() - queuedPong.output().size();
+            } else if (queuedPong != null && queuedPongBytes + out.size() > PONG_BACKLOG) {
+                // The session's only other output is the automatic Pong. Enough of them wait
+                // already: the newest one not yet written answers for this Ping too.
+                long delta = out.size() - queuedPong.output().size();
+                queuedBytes += delta;
+                queuedPongBytes += delta;
                 queuedPong.output = out;
                 continue;
             }
             Pending p = new Pending(out, null);
             if (!out.last()) {
+                p.autoPong = true;
                 queuedPong = p;
+                queuedPongBytes += out.size();
             }
             queuedBytes += out.size();
             queue.add(p);
@@ -509,6 +525,9 @@ public final class RealWebSocket implements H2wsSocket {
             while (!queue.isEmpty() && !last && (batch.isEmpty()
                     || !onePartPerWrite && bytes + queue.peek().output().size() <= MAX_BATCH_BYTES)) {
                 Pending p = queue.poll();
+                if (p.autoPong) {
+                    queuedPongBytes -= p.output().size();
+                }
                 if (p == queuedPong) {
                     queuedPong = null;
                 }
@@ -618,6 +637,7 @@ public final class RealWebSocket implements H2wsSocket {
 
     private void failQueuedLocked(Throwable cause) {
         queuedPong = null;
+        queuedPongBytes = 0;
         Pending p;
         while ((p = queue.poll()) != null) {
             queuedBytes -= p.output().size();

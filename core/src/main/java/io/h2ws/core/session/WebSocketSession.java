@@ -89,6 +89,8 @@ public final class WebSocketSession {
 
     private int closeCodeSent = -1;
     private int closeCodeReceived = -1;
+    /** A violation decoded but not yet taken by {@link #poll}: its Close is queued when it is. */
+    private ProtocolViolation pendingFailure;
     private long activity;
 
     // traces and statistics (issue 11): counters always, the observer only when set
@@ -254,9 +256,21 @@ public final class WebSocketSession {
         state = SessionState.CLOSED;
     }
 
-    /** The next event, or null when more bytes are needed. */
+    /**
+     * The next event, or null when more bytes are needed. Taking a {@link Event.Failed} queues the
+     * Close that fails the connection (see {@link #pollOutput}) and closes the session's output.
+     */
     public Event poll() {
-        return events.poll();
+        Event e = events.poll();
+        if (e instanceof Event.Failed f && f.violation() == pendingFailure) {
+            pendingFailure = null;
+            if (state == SessionState.OPEN || state == SessionState.CLOSE_RECEIVED) {
+                closeCodeSent = f.violation().closeCode();
+                internalOutput.add(closeOutput(CloseCodes.formatPayload(f.violation().closeCode(), shortReason(f.violation().getMessage()))));
+            }
+            state = SessionState.CLOSED;
+        }
+        return e;
     }
 
     /** True when events are waiting. */
@@ -281,17 +295,20 @@ public final class WebSocketSession {
         state = SessionState.CLOSED;
     }
 
+    /**
+     * Fails the connection (RFC 6455 section 7.1.7) at a violation: nothing after it is decoded, and
+     * the message it interrupted is dropped. Events decoded before it in the same bytes stay and
+     * come first: they arrived before the violation, and the application may still answer them,
+     * so its replies go out ahead of the Close (Autobahn 3.2, 4.1.3 and 5.15 grade that "OK",
+     * dropping them "NON-STRICT"). The Close is therefore queued, and the output closed, only when
+     * {@link #poll} hands out the {@link Event.Failed}.
+     */
     private void fail(ProtocolViolation v) {
-        events.clear();
         textPart.setLength(0);
         binaryPart = null;
         inputDone = true;
+        pendingFailure = v;
         events.add(new Event.Failed(v));
-        if (state == SessionState.OPEN || state == SessionState.CLOSE_RECEIVED) {
-            closeCodeSent = v.closeCode();
-            internalOutput.add(closeOutput(CloseCodes.formatPayload(v.closeCode(), shortReason(v.getMessage()))));
-        }
-        state = SessionState.CLOSED;
     }
 
     private static String shortReason(String message) {

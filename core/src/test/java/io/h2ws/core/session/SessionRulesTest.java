@@ -147,6 +147,31 @@ class SessionRulesTest {
     }
 
     @Test
+    @DisplayName("RFC 6455 section 7.1.7: what came before a violation in the same bytes is handed out first, and the"
+            + " application's answer goes out before the Close that fails the connection (Autobahn 3.2, strict)")
+    void eventsBeforeAViolationComeFirst() {
+        WebSocketSession s = server();
+        ByteBuffer hello = fromClient(true, Opcode.TEXT, "Hello");
+        ByteBuffer ping = fromClient(true, Opcode.PING, "p");
+        ByteBuffer bad = fromClient(true, 2, Opcode.TEXT, new byte[] {'x'});
+        ByteBuffer after = fromClient(true, Opcode.PING, "never");
+        ByteBuffer all = ByteBuffer.allocate(hello.remaining() + ping.remaining() + bad.remaining() + after.remaining());
+        all.put(hello).put(ping).put(bad).put(after).flip();
+        s.receive(all);
+        assertEquals("Hello", assertInstanceOf(Event.Text.class, s.poll()).text());
+        assertInstanceOf(Event.Ping.class, s.poll());
+        // only the Pong so far: the Close waits until the Failed event is taken
+        WebSocketSession.Output pong = s.pollOutput();
+        assertTrue(pong != null && !pong.last());
+        assertNull(s.pollOutput());
+        assertEquals(SessionState.OPEN, s.state());
+        WebSocketSession.Output echo = s.text("Hello", true); // the application answers the message
+        assertFalse(echo.last());
+        assertFailed(s, 1002); // then the Failed event, the output closed and the Close queued
+        assertThrows(IllegalStateException.class, () -> s.text("late", true));
+    }
+
+    @Test
     @DisplayName("RFC 6455 section 5.4: control frames may be injected in the middle of a fragmented message")
     void controlInsideFragmented() {
         WebSocketSession s = server();
