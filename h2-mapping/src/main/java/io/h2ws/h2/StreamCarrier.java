@@ -121,6 +121,7 @@ public final class StreamCarrier implements Carrier {
     private long aheadBytes;
     private boolean wanted;         // the receiver demanded and got nothing yet
     private boolean jettyDemanded;  // stream.demand() called, onDataAvailable not yet seen
+    private boolean deferredFailure; // a connection failure waits for data Jetty had already parsed
 
     // receiver serialisation
     private final ConcurrentLinkedQueue<Runnable> calls = new ConcurrentLinkedQueue<>();
@@ -417,8 +418,39 @@ public final class StreamCarrier implements Carrier {
      * may never run, so nothing may wait for one.
      */
     void fail(Throwable cause) {
+        boolean later;
         synchronized (lock) {
-            if (!terminal && !aborted) {
+            if (terminal || aborted) {
+                return;
+            }
+            if (endReceived) {
+                // Everything the peer sent is in hand (its END_STREAM was read): the connection
+                // ending now loses nothing; demand delivers the rest and the end.
+                LOG.debug("h2ws stream {}: {} after the peer's END_STREAM was read; not a failure", stream.getId(), cause.toString());
+                return;
+            }
+            // The peer's END_STREAM was parsed but its DATA not yet handed to us (Jetty queues it
+            // as a task, and the connection's end can overtake it: the server closing the
+            // connection right after the last stream under GOAWAY, just after its Close). Give
+            // that task a moment instead of turning a clean close into 1006; if it never runs,
+            // the failure is reported then.
+            later = stream.isRemotelyClosed() && !stream.isReset() && !deferredFailure;
+            deferredFailure |= later;
+        }
+        if (later) {
+            LOG.debug("h2ws stream {}: {} after the peer's END_STREAM was parsed; waiting for its data", stream.getId(), cause.toString());
+            io.h2ws.core.session.Timers.shared().schedule(() -> failNow(cause), END_GRACE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            return;
+        }
+        failNow(cause);
+    }
+
+    /** How long a stream whose END_STREAM was parsed may take to hand over its data after its connection ended. */
+    static final long END_GRACE_MILLIS = 1000;
+
+    private void failNow(Throwable cause) {
+        synchronized (lock) {
+            if (!terminal && !aborted && !endReceived) {
                 failure = cause;
                 if (receiver != null) {
                     failLocked(cause);
