@@ -29,6 +29,7 @@ import io.h2ws.H2wsClient;
 import io.h2ws.H2wsServer;
 import io.h2ws.H2wsSocket;
 import io.h2ws.Transport;
+import io.h2ws.WebSocketOptions;
 import io.h2ws.faults.Faults.Counting;
 import io.h2ws.faults.Faults.Cutter;
 import io.h2ws.server.Endpoint;
@@ -115,11 +116,15 @@ class TransportFaultsTest {
     @DisplayName("200 sends queued behind a peer that does not read, then the connection dies: all 200 futures fail, none hangs")
     void queuedSendsFailWhenTheConnectionDies(Transport t) throws Exception {
         Counting c = new Counting();
-        H2wsSocket s = open(t, "/stall", c);
+        // more than two hops of loopback kernel buffers can hold (they autotune to several MiB
+        // each: 12.5 MiB once fitted entirely), all of it accepted by the send queue
+        H2wsSocket s = client.newWebSocketBuilder().transport(t).connectTimeout(Duration.ofSeconds(5))
+                .options(WebSocketOptions.builder().maxQueuedBytes(64L << 20).build())
+                .buildH2ws(URI.create("ws://127.0.0.1:" + cutter.port() + "/stall"), c).get(10, TimeUnit.SECONDS);
         Counting srv = nextServerSide();
         srv.opened.get(10, TimeUnit.SECONDS);
         List<CompletableFuture<?>> sends = new ArrayList<>();
-        for (int i = 0; i < 200; i++) {
+        for (int i = 0; i < 600; i++) {
             sends.add(s.sendBinary(ByteBuffer.allocate(64 * 1024), true));
         }
         Thread.sleep(100); // let the windows and buffers fill
