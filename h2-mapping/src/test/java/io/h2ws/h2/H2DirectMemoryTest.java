@@ -71,7 +71,7 @@ class H2DirectMemoryTest {
      * question.
      */
     static void awaitEchoes(List<Recorder> recorders, int expected) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         int got = 0;
         while (got < expected && System.nanoTime() < deadline) {
             got = 0;
@@ -106,8 +106,9 @@ class H2DirectMemoryTest {
     }
 
     /**
-     * Open bug, disabled so the build stays usable: in some runs of the whole module (about one in
-     * three; never seen alone, never in the 30-minute soak) the first message of the first stream
+     * Open bug, disabled so the build stays usable: in some runs of the whole module (4 of 9 at the
+     * last commit, where the memory test above then logs "3999 of 4000 echoes arrived"; never seen
+     * alone, never in the 30-minute soak) the first message of the first stream
      * of the connection is not written although its send completes, so its echo never comes. The
      * bytes reach {@code StreamCarrier.write} and never reach Jetty's {@code stream.data}; neither
      * {@link DirectOutputFix} nor the pooled copies are the cause (it happens with each disabled),
