@@ -59,11 +59,6 @@ final class DirectOutputFix implements HTTP2Session.LifeCycleListener {
     private DirectOutputFix() {
     }
 
-    /** True when the workaround can be applied to this Jetty version. */
-    static boolean available() {
-        return ACCUMULATOR != null;
-    }
-
     @Override
     public void onOpen(Session session) {
         apply(session);
@@ -94,11 +89,5 @@ final class DirectOutputFix implements HTTP2Session.LifeCycleListener {
             LOG.debug("h2ws: could not make the HTTP/2 output direct", e);
             return false;
         }
-    }
-
-    /** Whether {@code session}'s flusher aggregates into direct buffers, for tests. */
-    static boolean isDirect(Session session) throws ReflectiveOperationException {
-        Object flusher = FLUSHER.get(session);
-        return ((RetainableByteBuffer) ACCUMULATOR.get(flusher)).isDirect();
     }
 }

@@ -42,6 +42,13 @@ class H2ConnectionLifecycleTest {
         return new ClientBuilder(connector).transport(Transport.H2).buildH2ws(uri, r).get(10, TimeUnit.SECONDS);
     }
 
+    /** GOAWAY(last stream = the open socket's) from the server's only session: no new streams there, the open one may finish. */
+    private void goAwayFromTheServer() {
+        List<Session> sessions = new ArrayList<>(fixture.clearH2.getBean(SessionContainer.class).getSessions());
+        assertEquals(1, sessions.size());
+        sessions.get(0).close(org.eclipse.jetty.http2.ErrorCode.NO_ERROR.code, "maintenance", org.eclipse.jetty.util.Callback.NOOP);
+    }
+
     private static void assertEchoes(H2wsSocket ws, Recorder r, String text) throws Exception {
         ws.sendText(text, true).get(10, TimeUnit.SECONDS);
         assertEquals(new Rec.Text(text), r.next());
@@ -53,10 +60,7 @@ class H2ConnectionLifecycleTest {
         URI uri = fixture.ws("/echo");
         Recorder a = new Recorder();
         H2wsSocket old = open(uri, a);
-        List<Session> sessions = new ArrayList<>(fixture.clearH2.getBean(SessionContainer.class).getSessions());
-        assertEquals(1, sessions.size());
-        // GOAWAY(last stream = the open socket's): no new streams here, the open one may finish
-        sessions.get(0).close(org.eclipse.jetty.http2.ErrorCode.NO_ERROR.code, "maintenance", org.eclipse.jetty.util.Callback.NOOP);
+        goAwayFromTheServer();
 
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         Recorder b = new Recorder();
@@ -97,9 +101,7 @@ class H2ConnectionLifecycleTest {
         URI uri = fixture.ws("/echo");
         Recorder a = new Recorder();
         H2wsSocket ws = open(uri, a);
-        List<Session> sessions = new ArrayList<>(fixture.clearH2.getBean(SessionContainer.class).getSessions());
-        assertEquals(1, sessions.size());
-        sessions.get(0).close(org.eclipse.jetty.http2.ErrorCode.NO_ERROR.code, "maintenance", org.eclipse.jetty.util.Callback.NOOP);
+        goAwayFromTheServer();
 
         ws.sendClose(1000, "bye").get(10, TimeUnit.SECONDS);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
