@@ -5,15 +5,10 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.jetty.io.AbstractConnection;
 import org.eclipse.jetty.io.ByteBufferPool;
@@ -21,7 +16,6 @@ import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
-import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +23,8 @@ import org.slf4j.LoggerFactory;
 import io.h2ws.Transport;
 import io.h2ws.core.session.Role;
 import io.h2ws.core.wire.Carrier;
+import io.h2ws.core.wire.DirectBufferPool;
+import io.h2ws.core.wire.SerialExecutor;
 
 /**
  * A {@link Carrier} over a Jetty {@link EndPoint} after an HTTP/1.1 Upgrade (RFC 6455), used by
@@ -48,21 +44,20 @@ public final class EndPointCarrier extends AbstractConnection implements Carrier
     private static final Logger LOG = LoggerFactory.getLogger(EndPointCarrier.class);
     /** One read: large enough for a TLS record's plaintext, small enough to pool cheaply. */
     private static final int READ_BUFFER_SIZE = 32 * 1024;
-    /** Largest pooled direct buffer a write copies heap bytes into (Jetty's default pool keeps up to 64 KiB). */
-    private static final int DIRECT_CHUNK = 64 * 1024;
 
     private final Role role;
     private final ByteBufferPool pool;
     private final long idleTimeoutMillis;
-    private final Queue<Runnable> events = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger eventWip = new AtomicInteger();
+    /** Lent to the write queue on a plain socket; null over TLS (see {@link #directPool()}). */
+    private volatile DirectBufferPool directPool;
+    private volatile SerialExecutor serial; // the socket's: every receiver call runs there
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile Receiver receiver;
     private volatile Runnable onOpened;
     private volatile ByteBuffer prefilled;
     /** From demand() until the chunk, end or failure is handed over. */
     private volatile boolean reading;
-    // touched only inside the serialised event runner
+    // touched only inside the socket's serial executor (or under this before start)
     private boolean ended;
     private boolean failed;
     private Throwable failureBeforeStart;
@@ -129,8 +124,11 @@ public final class EndPointCarrier extends AbstractConnection implements Carrier
     // ------------------------------------------------------------------ Carrier: reading
 
     @Override
-    public void start(Receiver receiver) {
-        this.receiver = Objects.requireNonNull(receiver, "receiver");
+    public void start(Receiver receiver, SerialExecutor serial) {
+        synchronized (this) {
+            this.serial = Objects.requireNonNull(serial, "serial");
+            this.receiver = Objects.requireNonNull(receiver, "receiver");
+        }
         serially(() -> {
             if (failureBeforeStart != null) {
                 Throwable cause = failureBeforeStart;
@@ -192,7 +190,7 @@ public final class EndPointCarrier extends AbstractConnection implements Carrier
                 reading = false;
                 if (!ended && !failed) {
                     ended = true;
-                    receiver.onEnd();
+                    receiver.onEnd(null);
                 }
             });
         }
@@ -257,107 +255,62 @@ public final class EndPointCarrier extends AbstractConnection implements Carrier
         r.onFailure(cause);
     }
 
-    /** Receiver calls never overlap: whoever finds the runner idle drains what others queued. */
+    /**
+     * Runs a receiver call in the socket's serial executor: never two at once, and a call made
+     * while another thread runs one waits there. Before {@link #start} only failures can happen,
+     * and they are only recorded, under this object's monitor.
+     */
     private void serially(Runnable event) {
-        events.add(event);
-        if (eventWip.getAndIncrement() != 0) {
-            return;
-        }
-        do {
-            Runnable next = events.poll();
-            try {
-                next.run();
-            } catch (Throwable t) {
-                LOG.warn("{} receiver threw", this, t);
+        SerialExecutor s = serial;
+        if (s == null) {
+            synchronized (this) {
+                s = serial;
+                if (s == null) {
+                    event.run();
+                    return;
+                }
             }
-        } while (eventWip.decrementAndGet() != 0);
+        }
+        s.execute(event);
     }
 
     // ------------------------------------------------------------------ Carrier: writing and closing
 
     @Override
-    public void write(ByteBuffer[] buffers, boolean last, WriteCallback callback) {
-        List<RetainableByteBuffer> held = new ArrayList<>(2);
-        ByteBuffer[] out = directCopies(buffers, held);
+    public void write(ByteBuffer[] buffers, boolean last, java.util.Map<String, String> trailers, WriteCallback callback) {
+        if (trailers != null) {
+            callback.completed(new IOException("HTTP/1.1 carries no trailers"));
+            return;
+        }
         Callback done = Callback.from(() -> {
-            release(held);
             if (last && role == Role.SERVER) {
                 getEndPoint().shutdownOutput();
             }
             callback.completed(null);
-        }, x -> {
-            release(held);
-            callback.completed(x);
-        });
+        }, callback::completed);
         try {
-            getEndPoint().write(done, out);
+            getEndPoint().write(done, buffers);
         } catch (IllegalStateException e) { // WritePendingException included
             done.failed(e);
         }
     }
 
-    private static void release(List<RetainableByteBuffer> held) {
-        for (RetainableByteBuffer b : held) {
-            b.release();
-        }
-        held.clear();
-    }
-
     /**
-     * On a plain socket, copies heap buffers into pooled direct ones of up to {@link #DIRECT_CHUNK}
-     * (neighbours share a chunk, so a frame header and its payload go out as one). Why: the JDK
-     * copies a heap buffer written to a socket into a temporary direct buffer as large as the
-     * buffer and caches it in the writing thread for good; with 1 MiB messages and a few hundred
-     * pool threads that kept ~400 MB of direct memory after the h1 soak (spec-notes/soak.md). The
-     * copy replaces the JDK's; it is not an extra one. Over TLS the engine reads heap buffers
-     * itself and writes its own direct ones, so nothing is copied there.
+     * On a plain socket, Jetty's pool: the write queue copies heap bytes into its direct buffers,
+     * because the JDK copies a heap buffer written to a socket into a temporary direct buffer as
+     * large as the buffer and caches it in the writing thread for good; with 1 MiB messages and a
+     * few hundred pool threads that kept ~400 MB of direct memory after the h1 soak
+     * (spec-notes/soak.md). Over TLS the engine reads heap buffers itself and writes its own
+     * direct ones, so nothing is copied there.
      */
-    private ByteBuffer[] directCopies(ByteBuffer[] buffers, List<RetainableByteBuffer> held) {
-        if (pool == ByteBufferPool.NON_POOLING || !(getEndPoint() instanceof SocketChannelEndPoint)) {
-            return buffers;
+    @Override
+    public DirectBufferPool directPool() {
+        DirectBufferPool p = directPool;
+        if (p == null && pool != ByteBufferPool.NON_POOLING && getEndPoint() instanceof SocketChannelEndPoint) {
+            p = new io.h2ws.h2.JettyDirectPool(pool);
+            directPool = p;
         }
-        boolean anyHeap = false;
-        for (ByteBuffer b : buffers) {
-            anyHeap |= !b.isDirect() && b.hasRemaining();
-        }
-        if (!anyHeap) {
-            return buffers;
-        }
-        List<ByteBuffer> out = new ArrayList<>(buffers.length);
-        ByteBuffer chunk = null;
-        for (ByteBuffer b : buffers) {
-            if (!b.hasRemaining()) {
-                continue;
-            }
-            if (b.isDirect()) {
-                chunk = null; // keep the order: later heap bytes start a new chunk
-                out.add(b);
-                continue;
-            }
-            ByteBuffer src = b.slice();
-            b.position(b.limit()); // consumed, as a write would
-            while (src.hasRemaining()) {
-                if (chunk == null || chunk.limit() == chunk.capacity()) {
-                    RetainableByteBuffer rb = pool.acquire(DIRECT_CHUNK, true);
-                    held.add(rb);
-                    chunk = rb.getByteBuffer();
-                    BufferUtil.clear(chunk);
-                    out.add(chunk);
-                }
-                int n = Math.min(src.remaining(), Math.min(chunk.capacity(), DIRECT_CHUNK) - chunk.limit());
-                if (n <= 0) {
-                    chunk = null;
-                    continue;
-                }
-                int pos = BufferUtil.flipToFill(chunk);
-                ByteBuffer piece = src.slice();
-                piece.limit(n);
-                chunk.put(piece);
-                src.position(src.position() + n);
-                BufferUtil.flipToFlush(chunk, pos);
-            }
-        }
-        return out.toArray(new ByteBuffer[0]);
+        return p;
     }
 
     @Override

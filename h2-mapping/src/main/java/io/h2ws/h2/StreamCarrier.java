@@ -4,15 +4,11 @@ import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.jetty.http2.ErrorCode;
 import org.eclipse.jetty.http2.HTTP2Connection;
@@ -25,8 +21,6 @@ import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.frames.DataFrame;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.eclipse.jetty.http2.frames.ResetFrame;
-import org.eclipse.jetty.io.ByteBufferPool;
-import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Promise;
@@ -35,6 +29,8 @@ import org.slf4j.LoggerFactory;
 
 import io.h2ws.Transport;
 import io.h2ws.core.wire.Carrier;
+import io.h2ws.core.wire.DirectBufferPool;
+import io.h2ws.core.wire.SerialExecutor;
 
 /**
  * A {@link Carrier} over one HTTP/2 stream opened by an extended CONNECT (RFC 8441 section 4):
@@ -51,9 +47,9 @@ import io.h2ws.core.wire.Carrier;
  * <p>Jetty's buffers are handed over as they are: the core's frame decoder unmasks in place only
  * when the buffer is writable and uses its own scratch buffer otherwise, so no copy is needed.
  *
- * <p>Receiver calls are serialised by a small non-blocking queue: Jetty may report a reset on
- * one thread while a chunk is being delivered on another, and the {@link Carrier} contract
- * promises the receiver it never sees two calls at once.
+ * <p>Receiver calls run in the socket's {@link SerialExecutor}: Jetty may report a reset on one
+ * thread while a chunk is being delivered on another, and the receiver never sees two calls at
+ * once. This class keeps no call queue of its own.
  *
  * <p>Threads: Jetty's low-level HTTP/2 API calls {@code onDataAvailable} on the thread parsing
  * the whole connection, on the client usually its selector's in non-blocking mode. The receiver
@@ -65,7 +61,8 @@ import io.h2ws.core.wire.Carrier;
  * connection ({@link HTTP2Connection#offerTask}), as Jetty's own HTTP/2 client transport does:
  * its execution strategy either runs the task on this thread after handing the parsing to a
  * spare thread, or executes it in the pool (queued while no thread is free) and parses on. A
- * chunk already there when the receiver demands is delivered on the demanding thread.
+ * chunk already there when the receiver demands is delivered on the demanding thread
+ * (it is already running the socket's serial executor).
  *
  * <p>Since the receiver now asks again from another thread, possibly after the parser has moved
  * on, DATA is read from Jetty as soon as it arrives (from {@link #startReading()} on, up to
@@ -76,38 +73,29 @@ import io.h2ws.core.wire.Carrier;
 public final class StreamCarrier implements Carrier {
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamCarrier.class);
-    /** Buffers below this size are gathered into one DATA frame with their neighbours. */
-    private static final int SMALL = 4096;
-    /** Largest gathered DATA payload; bigger buffers are sent as they are (Jetty splits them). */
-    private static final int GATHER_LIMIT = 16 * 1024;
     /**
      * DATA read from Jetty beyond what the receiver asked for, at most (at least one frame):
      * Jetty returns a frame's flow-control credit when it is read, so this is what a stream whose
      * reader stopped holds beyond its stream window.
      */
     static final int READ_AHEAD = 64 * 1024;
-    /**
-     * Largest piece of a heap buffer copied into one pooled direct buffer per DATA write: Jetty's
-     * default pool keeps buffers up to 64 KiB; larger ones would be allocated and left to the GC.
-     */
-    private static final int DIRECT_PIECE = 64 * 1024;
-
     private final Stream stream;
     /**
-     * The connection's pool, for direct copies of heap payloads; null if Jetty's session type is unknown.
-     * Why copy: Jetty writes the frames of many streams with one gathering write, and the JDK copies
-     * each heap buffer of such a write into a temporary direct buffer that it caches per thread, up
-     * to IOV_MAX (1,024) of them per thread. With hundreds of pool threads that cache grew to the
-     * whole direct-memory limit in the 10-minute soak (spec-notes/soak.md). The copy here replaces
-     * the JDK's copy; it is not an extra one.
+     * The connection's pool, lent to the write queue for its direct copies of heap payloads; null
+     * if Jetty's session type is unknown. Why copy: Jetty writes the frames of many streams with
+     * one gathering write, and the JDK copies each heap buffer of such a write into a temporary
+     * direct buffer that it caches per thread, up to IOV_MAX (1,024) of them per thread. With
+     * hundreds of pool threads that cache grew to the whole direct-memory limit in the 10-minute
+     * soak (spec-notes/soak.md). That copy replaces the JDK's; it is not an extra one.
      */
-    private final ByteBufferPool pool;
+    private final DirectBufferPool pool;
     private final boolean secure;
     private final Stream.Listener listener = new Listener();
 
     private final Object lock = new Object();
     // guarded by lock
     private Receiver receiver;
+    private SerialExecutor serial;  // the socket's: every receiver call runs there
     private boolean endPending;     // a DATA with bytes and END_STREAM was delivered; onEnd follows on next demand
     private boolean demandPending;  // demand() came before start()
     private Throwable failure;      // the stream failed; reported on start or at once
@@ -123,12 +111,6 @@ public final class StreamCarrier implements Carrier {
     private boolean jettyDemanded;  // stream.demand() called, onDataAvailable not yet seen
     private boolean deferredFailure; // a connection failure waits for data Jetty had already parsed
 
-    // receiver serialisation
-    private final ConcurrentLinkedQueue<Runnable> calls = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger callsWip = new AtomicInteger();
-    /** The thread inside the receiver's {@link #demand()}: a chunk Jetty hands it meanwhile is delivered there. */
-    private volatile Thread demanding;
-
     /**
      * @param stream the stream of an accepted extended CONNECT (server) or of a 2xx answer (client)
      * @param secure true when the HTTP/2 connection runs over TLS
@@ -136,7 +118,7 @@ public final class StreamCarrier implements Carrier {
     public StreamCarrier(Stream stream, boolean secure) {
         this.stream = Objects.requireNonNull(stream, "stream");
         this.secure = secure;
-        this.pool = stream.getSession() instanceof HTTP2Session s ? s.getGenerator().getByteBufferPool() : null;
+        this.pool = stream.getSession() instanceof HTTP2Session s ? new JettyDirectPool(s.getGenerator().getByteBufferPool()) : null;
     }
 
     /**
@@ -169,13 +151,15 @@ public final class StreamCarrier implements Carrier {
     }
 
     @Override
-    public void start(Receiver receiver) {
+    public void start(Receiver receiver, SerialExecutor serial) {
         Objects.requireNonNull(receiver, "receiver");
+        Objects.requireNonNull(serial, "serial");
         boolean demandNow;
         synchronized (lock) {
             if (this.receiver != null) {
                 throw new IllegalStateException("already started");
             }
+            this.serial = serial;
             this.receiver = receiver;
             demandNow = demandPending;
             demandPending = false;
@@ -218,26 +202,20 @@ public final class StreamCarrier implements Carrier {
             drainCalls();
         }
         if (askJetty) {
-            Thread previous = demanding;
-            demanding = Thread.currentThread();
-            try {
-                stream.demand();
-            } finally {
-                demanding = previous;
-            }
+            stream.demand();
         }
     }
 
     /**
-     * Runs the queued receiver calls: here when called from our own {@link #demand()}, else (Jetty
+     * Runs the queued receiver calls: on this thread when it is already running the socket's
+     * serial executor (Jetty called us back from the receiver's own {@link #demand()}), else (Jetty
      * called us while parsing the connection) as a task offered to the connection. The calls stay
-     * in order whichever thread runs them: {@link #drainCalls()} takes them from one queue.
+     * in order whichever thread runs them: the serial executor fixed it when they were queued.
      */
     private void deliverCalls() {
-        if (demanding == Thread.currentThread()) {
-            drainCalls();
-        } else {
-            offload(stream, this::drainCalls);
+        SerialExecutor s = serial;
+        if (!s.inExecutor()) {
+            offload(stream, s::drain);
         }
     }
 
@@ -259,62 +237,26 @@ public final class StreamCarrier implements Carrier {
 
     /** Runs queued receiver calls on this thread unless another thread is already running them. */
     private void drainCalls() {
-        if (callsWip.getAndIncrement() != 0) {
-            return;
+        SerialExecutor s = serial;
+        if (s != null) {
+            s.drain();
         }
-        do {
-            Runnable r;
-            while ((r = calls.poll()) != null) {
-                try {
-                    r.run();
-                } catch (Throwable t) {
-                    LOG.warn("h2ws stream {}: receiver threw", stream.getId(), t);
-                }
-            }
-        } while (callsWip.decrementAndGet() != 0);
     }
 
+    /** Under the lock, with a receiver: queues a receiver call in the socket's serial executor. */
     private void call(Runnable r) {
-        calls.add(r);
+        serial.enqueue(r);
     }
 
     /** The peer's half ended: with its trailers when it sent some (HEADERS with END_STREAM after DATA). */
     private void callEnd(Receiver r) {
         Map<String, String> t = trailers;
-        if (t != null) {
-            call(() -> r.onTrailers(t));
-        } else {
-            call(r::onEnd);
-        }
+        call(() -> r.onEnd(t));
     }
 
     @Override
-    public boolean supportsTrailers() {
-        return true;
-    }
-
-    @Override
-    public void writeTrailers(ByteBuffer[] buffers, Map<String, String> fields, WriteCallback callback) {
-        write(buffers, false, failure -> {
-            if (failure != null) {
-                callback.completed(failure);
-                return;
-            }
-            HttpFields.Mutable f = HttpFields.build();
-            fields.forEach(f::put);
-            try {
-                // RFC 9113 section 8.1: the only HEADERS frame allowed after DATA, and it ends the stream
-                stream.headers(new HeadersFrame(stream.getId(), new MetaData(HttpVersion.HTTP_2, f), null, true),
-                        Callback.from(() -> {
-                            synchronized (lock) {
-                                endSent = true;
-                            }
-                            callback.completed(null);
-                        }, x -> callback.completed(x instanceof IOException ? x : new IOException("trailers failed: " + x, x))));
-            } catch (RuntimeException e) {
-                callback.completed(new IOException("trailers failed: " + e, e));
-            }
-        });
+    public DirectBufferPool directPool() {
+        return pool;
     }
 
     /**
@@ -476,7 +418,7 @@ public final class StreamCarrier implements Carrier {
     }
 
     @Override
-    public void write(ByteBuffer[] buffers, boolean last, WriteCallback callback) {
+    public void write(ByteBuffer[] buffers, boolean last, Map<String, String> trailers, WriteCallback callback) {
         Objects.requireNonNull(callback, "callback");
         synchronized (lock) {
             if (aborted || endSent) {
@@ -484,136 +426,54 @@ public final class StreamCarrier implements Carrier {
                 return;
             }
         }
-        long handed = 0;
-        for (ByteBuffer b : buffers) {
-            handed += b.limit() - b.position();
-        }
-        List<ByteBuffer> chunks = gather(buffers);
-        long gathered = 0;
-        for (ByteBuffer c : chunks) {
-            gathered += c.limit() - c.position();
-        }
-        if (gathered != handed) {
-            // never report bytes as written that were not: a silent loss is worse than a failed socket
-            IOException e = new IOException("internal error: gathered " + gathered + " of " + handed
-                    + " bytes for stream " + stream.getId() + " (see spec-notes/soak.md, JDK-8376400)");
-            LOG.error("h2ws stream {}: write lost bytes before reaching Jetty", stream.getId(), e);
-            callback.completed(e);
+        if (buffers.length == 0 && !last) {
+            callback.completed(null);
             return;
         }
-        if (chunks.isEmpty()) {
-            if (!last) {
-                callback.completed(null);
-                return;
-            }
-            chunks.add(ByteBuffer.allocate(0));
-        }
-        new WriteChain(chunks, last, callback).next();
-    }
-
-    /** Gathers small buffers (frame headers, short messages) so they share DATA frames. */
-    static List<ByteBuffer> gather(ByteBuffer[] buffers) {
-        List<ByteBuffer> out = new ArrayList<>();
-        List<ByteBuffer> group = new ArrayList<>();
-        int groupBytes = 0;
-        for (ByteBuffer b : buffers) {
-            // Not b.remaining(): C2 folds its "rem > 0 ? rem : 0" with the tests below into one
-            // trap, and on JVMs with JDK-8376400 the trap re-ran this test with n = 0 and dropped
-            // the first large buffer after a warm-up of small ones (GatherJitRegressionTest).
-            int n = b.limit() - b.position();
-            if (n <= 0) {
-                continue;
-            }
-            if (n >= SMALL) {
-                groupBytes = flushGroup(group, groupBytes, out);
-                out.add(b);
-                continue;
-            }
-            if (groupBytes + n > GATHER_LIMIT) {
-                groupBytes = flushGroup(group, groupBytes, out);
-            }
-            group.add(b);
-            groupBytes += n;
-        }
-        flushGroup(group, groupBytes, out);
-        return out;
-    }
-
-    private static int flushGroup(List<ByteBuffer> group, int bytes, List<ByteBuffer> out) {
-        if (group.size() == 1) {
-            out.add(group.get(0));
-        } else if (group.size() > 1) {
-            ByteBuffer merged = ByteBuffer.allocate(bytes);
-            for (ByteBuffer g : group) {
-                merged.put(g);
-            }
-            out.add(merged.flip());
-        }
-        group.clear();
-        return 0;
+        new WriteChain(buffers, last, trailers, callback).next();
     }
 
     /**
-     * Sends chunks as consecutive DATA frames: Jetty allows one pending write per stream. Heap
-     * chunks go out in pieces of up to {@link #DIRECT_PIECE} copied into pooled direct buffers.
+     * Writes the buffers as consecutive DATA frames (Jetty allows one pending write per stream and
+     * splits a buffer larger than a frame), then the trailers when there are some: RFC 9113
+     * section 8.1 allows one HEADERS frame after DATA, and it ends the stream.
      */
     private final class WriteChain implements Callback {
-        private final List<ByteBuffer> chunks;
+        private final ByteBuffer[] buffers;
         private final boolean last;
+        private final Map<String, String> trailers;
         private final WriteCallback callback;
         private int index;
-        private ByteBuffer current;          // the chunk being written; heap chunks are consumed piece by piece
-        private RetainableByteBuffer held;   // the pooled copy in flight, released when Jetty is done with it
+        private boolean trailersSent;
 
-        WriteChain(List<ByteBuffer> chunks, boolean last, WriteCallback callback) {
-            this.chunks = chunks;
+        WriteChain(ByteBuffer[] buffers, boolean last, Map<String, String> trailers, WriteCallback callback) {
+            this.buffers = buffers;
             this.last = last;
+            this.trailers = trailers;
             this.callback = callback;
         }
 
-        private boolean more() {
-            return (current != null && current.hasRemaining()) || index < chunks.size();
-        }
-
         void next() {
-            if (current == null || !current.hasRemaining()) {
-                current = chunks.get(index++);
-            }
-            ByteBuffer payload;
-            if (pool != null && !current.isDirect() && current.hasRemaining()) {
-                int n = Math.min(current.remaining(), DIRECT_PIECE);
-                held = pool.acquire(n, true);
-                payload = held.getByteBuffer();
-                int pos = BufferUtil.flipToFill(payload);
-                ByteBuffer piece = current.slice();
-                piece.limit(n);
-                payload.put(piece);
-                BufferUtil.flipToFlush(payload, pos);
-                current.position(current.position() + n);
-            } else {
-                payload = current;
-                current = null;
-            }
-            boolean endStream = last && !more();
             try {
-                stream.data(new DataFrame(stream.getId(), payload, endStream), this);
+                if (index < buffers.length || (last && trailers == null && index == 0)) {
+                    // an empty DATA frame carries END_STREAM when there is nothing else to end on
+                    ByteBuffer payload = index < buffers.length ? buffers[index++] : BufferUtil.EMPTY_BUFFER;
+                    boolean endStream = last && trailers == null && index >= buffers.length;
+                    stream.data(new DataFrame(stream.getId(), payload, endStream), this);
+                } else {
+                    trailersSent = true;
+                    HttpFields.Mutable f = HttpFields.build();
+                    trailers.forEach(f::put);
+                    stream.headers(new HeadersFrame(stream.getId(), new MetaData(HttpVersion.HTTP_2, f), null, true), this);
+                }
             } catch (RuntimeException e) {
                 failed(e);
             }
         }
 
-        private void releaseHeld() {
-            RetainableByteBuffer h = held;
-            held = null;
-            if (h != null) {
-                h.release();
-            }
-        }
-
         @Override
         public void succeeded() {
-            releaseHeld();
-            if (more()) {
+            if (index < buffers.length || (last && trailers != null && !trailersSent)) {
                 boolean stop;
                 synchronized (lock) {
                     stop = aborted;
@@ -635,7 +495,6 @@ public final class StreamCarrier implements Carrier {
 
         @Override
         public void failed(Throwable x) {
-            releaseHeld();
             callback.completed(x instanceof IOException ? x : new IOException("stream write failed: " + x, x));
         }
     }

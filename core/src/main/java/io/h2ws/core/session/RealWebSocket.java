@@ -24,6 +24,7 @@ import io.h2ws.Transport;
 import io.h2ws.WebSocketOptions;
 import io.h2ws.core.frame.CloseCodes;
 import io.h2ws.core.wire.Carrier;
+import io.h2ws.core.wire.SerialExecutor;
 import io.h2ws.core.wire.WireMapping;
 
 /**
@@ -37,8 +38,6 @@ import io.h2ws.core.wire.WireMapping;
 public final class RealWebSocket implements H2wsSocket {
 
     private static final Logger LOG = LoggerFactory.getLogger(RealWebSocket.class);
-    /** A write gathers queued frames up to this size, so small messages share a carrier write. */
-    private static final long MAX_BATCH_BYTES = 64 * 1024;
 
     private final Carrier carrier;
     private final WebSocketSession session;
@@ -48,11 +47,17 @@ public final class RealWebSocket implements H2wsSocket {
     private final String subprotocol;
     private final String path;
     private final String mappingName;
-    private final boolean onePartPerWrite;
     private final Object lock = new Object();
+    private final WriteQueue writes;
+    /** Runs every receive-side call: the carrier's, the pump's; see {@link SerialExecutor}. */
+    private final SerialExecutor serial = new SerialExecutor();
+    private final java.util.concurrent.atomic.AtomicBoolean pumpQueued = new java.util.concurrent.atomic.AtomicBoolean();
+    private final Runnable pumpTask = () -> {
+        pumpQueued.set(false);
+        pump();
+    };
 
-    // receive side: touched only inside the drain loop, except the volatile hand-offs
-    private final AtomicInteger wip = new AtomicInteger();
+    // receive side: touched only inside the serial executor, except the volatile hand-offs
     private final AtomicLong demand = new AtomicLong();
     private volatile ByteBuffer inbound;
     private volatile Runnable inboundRelease;
@@ -66,32 +71,13 @@ public final class RealWebSocket implements H2wsSocket {
     private boolean opened;
     private volatile boolean terminated;
 
-    // send side: guarded by lock
-    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
-    private final AtomicInteger flushWip = new AtomicInteger();
-    private long queuedBytes;
-    private boolean writing;
+    // send side: guarded by lock (the queue itself is in writes)
     private boolean outputDone;
     private boolean closeQueued;
     private boolean carrierClosed;
     private ScheduledFuture<?> closeTimer;
     private volatile int closeCode = -1;
     private final CompletableFuture<Void> carrierDone = new CompletableFuture<>();
-    /**
-     * The newest automatic Pong still waiting in the queue; once {@link #PONG_BACKLOG} bytes of
-     * Pongs wait, a newer Ping replaces its payload instead of queueing another (section 5.5.3).
-     */
-    private Pending queuedPong;
-    /** Bytes of automatic Pongs in the queue; under lock. */
-    private long queuedPongBytes;
-    /**
-     * Automatic Pongs up to this many bytes wait in the queue, one per Ping, so a burst of Pings
-     * (Autobahn 2.10: ten in one write) gets every Pong, in order. Beyond it the newest Pong
-     * answers for the Pings after it (section 5.5.3 allows answering only the most recent one):
-     * without a bound, a Ping flood from a peer that does not read would grow the queue without
-     * limit (a Pong per 6 bytes received, none of it counted against maxQueuedBytes).
-     */
-    static final int PONG_BACKLOG = 16 * 1024;
 
     // liveness (idle timeout, keepalive): one check on the shared timer, rescheduled by itself
     private volatile long lastActivity; // nanoTime of the last frame either way, keepalive pings and pongs aside
@@ -108,26 +94,6 @@ public final class RealWebSocket implements H2wsSocket {
     private volatile io.h2ws.trace.FlowBlocked flowBlocked; // set by HTTP/2 transports asked for statistics
 
     private record PingOut(byte[] payload, long nanos) {}
-
-    /** Frames to write with the future of the send that made them (null for the socket's own). */
-    private static final class Pending {
-        private WebSocketSession.Output output;
-        private final CompletableFuture<WebSocket> future;
-        private boolean autoPong;
-
-        Pending(WebSocketSession.Output output, CompletableFuture<WebSocket> future) {
-            this.output = output;
-            this.future = future;
-        }
-
-        WebSocketSession.Output output() {
-            return output;
-        }
-
-        CompletableFuture<WebSocket> future() {
-            return future;
-        }
-    }
 
     /**
      * @param carrier     the transport's channel, after a successful handshake
@@ -163,7 +129,31 @@ public final class RealWebSocket implements H2wsSocket {
         this.subprotocol = subprotocol == null ? "" : subprotocol;
         this.path = path;
         this.mappingName = mapping.name();
-        this.onePartPerWrite = mapping.partsStartWrites();
+        this.writes = new WriteQueue(lock, carrier, this, mapping.partsStartWrites(), new WriteQueue.Owner() {
+            @Override
+            public void outputEnded() {
+                synchronized (lock) {
+                    outputDone = true;
+                }
+                maybeFinish();
+                signal(); // our half is done; keep reading so the peer's Close and end of stream arrive
+            }
+
+            @Override
+            public void writeFailed(Throwable failure) {
+                synchronized (lock) {
+                    outputDone = true;
+                }
+                LOG.debug("h2ws socket {}: write failed", RealWebSocket.this.path, failure);
+                // a failed write is a lost transport: abort it and tell the listener (1006), which
+                // otherwise hears nothing when it does not read (HTTP/1.1 without read interest)
+                if (carrierFailure == null) {
+                    carrierFailure = failure;
+                }
+                abortQuietly(failure);
+                signal();
+            }
+        });
         this.session = new WebSocketSession(role, mapping, new WebSocketSession.Config(
                 options.maxFrameSize(), options.maxMessageSize(), allowedRsv, options.autoPong()), deflate, deflateConfig);
         carrierDone.whenComplete((v, e) -> {
@@ -179,6 +169,12 @@ public final class RealWebSocket implements H2wsSocket {
             @Override
             public void onData(ByteBuffer data, Runnable release) {
                 synchronized (lock) {
+                    if (carrierClosed) {
+                        // we aborted (close or ping timeout) before this chunk's turn came: the
+                        // verdict stands, and a Close in it must not turn the 1006 into a clean close
+                        release.run();
+                        return;
+                    }
                     ByteBuffer earlier = inbound;
                     if (earlier == null) {
                         inboundRelease = release;
@@ -194,32 +190,25 @@ public final class RealWebSocket implements H2wsSocket {
                     }
                 }
                 readPending = false;
-                signal();
+                pump();
             }
 
             @Override
-            public void onEnd() {
-                carrierEnded = true;
-                readPending = false;
-                signal();
-            }
-
-            @Override
-            public void onTrailers(java.util.Map<String, String> trailers) {
+            public void onEnd(java.util.Map<String, String> trailers) {
                 carrierTrailers = trailers;
                 carrierEnded = true;
                 readPending = false;
-                signal();
+                pump();
             }
 
             @Override
             public void onFailure(Throwable cause) {
                 carrierFailure = cause;
                 readPending = false;
-                signal();
+                pump();
                 failQueued(cause);
             }
-        });
+        }, serial);
         startLiveness();
         signal();
         return this;
@@ -227,18 +216,21 @@ public final class RealWebSocket implements H2wsSocket {
 
     // ------------------------------------------------------------------ receive loop
 
+    /** Runs the receive pump in the serial executor (at most one pump waits there at a time). */
     private void signal() {
-        if (wip.getAndIncrement() != 0) {
-            return;
+        if (pumpQueued.compareAndSet(false, true)) {
+            serial.execute(pumpTask);
         }
-        do {
-            try {
-                drain();
-            } catch (Throwable t) {
-                LOG.warn("h2ws socket {}: internal error in the receive loop", path, t);
-                internalFailure(t);
-            }
-        } while (wip.decrementAndGet() != 0);
+    }
+
+    /** Inside the serial executor: hands the listener what it asked for, and reads on. */
+    private void pump() {
+        try {
+            drain();
+        } catch (Throwable t) {
+            LOG.warn("h2ws socket {}: internal error in the receive loop", path, t);
+            internalFailure(t);
+        }
     }
 
     private void drain() {
@@ -309,7 +301,7 @@ public final class RealWebSocket implements H2wsSocket {
             }
             moveInternalOutput();
         }
-        flush();
+        writes.flush();
         maybeFinish();
         return ev;
     }
@@ -455,6 +447,7 @@ public final class RealWebSocket implements H2wsSocket {
                 f.completeExceptionally(new IOException("output closed"));
                 return f;
             }
+            long queuedBytes = writes.queuedBytesLocked();
             if (estimate > 0 && queuedBytes + estimate > options.maxQueuedBytes()) {
                 f.completeExceptionally(new IOException("send queue full: " + queuedBytes + " bytes queued, limit "
                         + options.maxQueuedBytes()));
@@ -467,165 +460,19 @@ public final class RealWebSocket implements H2wsSocket {
                 f.completeExceptionally(session.state().canSend() ? e : new IOException("output closed", e));
                 return f;
             }
-            queuedBytes += out.size();
-            queue.add(new Pending(out, f));
+            writes.addLocked(out, f);
         }
-        flush();
+        writes.flush();
         return f;
     }
 
     private void moveInternalOutput() {
         WebSocketSession.Output out;
         while ((out = session.pollOutput()) != null) {
+            writes.addInternalLocked(out);
             if (out.last()) {
-                // failing the connection: nothing queued behind the Close may go out any more
-                failQueuedLocked(new IOException("connection failed"));
-                closeQueued = true;
-            } else if (queuedPong != null && queuedPongBytes + out.size() > PONG_BACKLOG) {
-                // The session's only other output is the automatic Pong. Enough of them wait
-                // already: the newest one not yet written answers for this Ping too.
-                long delta = out.size() - queuedPong.output().size();
-                queuedBytes += delta;
-                queuedPongBytes += delta;
-                queuedPong.output = out;
-                continue;
+                closeQueued = true; // failing the connection: nothing queued behind the Close goes out
             }
-            Pending p = new Pending(out, null);
-            if (!out.last()) {
-                p.autoPong = true;
-                queuedPong = p;
-                queuedPongBytes += out.size();
-            }
-            queuedBytes += out.size();
-            queue.add(p);
-        }
-    }
-
-    private void flush() {
-        if (flushWip.getAndIncrement() != 0) {
-            return;
-        }
-        do {
-            flushOnce();
-        } while (flushWip.decrementAndGet() != 0);
-    }
-
-    private void flushOnce() {
-        List<Pending> batch;
-        boolean last = false;
-        java.util.Map<String, String> trailers = null;
-        List<ByteBuffer> buffers = new ArrayList<>();
-        synchronized (lock) {
-            if (writing || queue.isEmpty() || outputDone) {
-                return;
-            }
-            writing = true;
-            batch = new ArrayList<>();
-            long bytes = 0;
-            while (!queue.isEmpty() && !last && (batch.isEmpty()
-                    || !onePartPerWrite && bytes + queue.peek().output().size() <= MAX_BATCH_BYTES)) {
-                Pending p = queue.poll();
-                if (p.autoPong) {
-                    queuedPongBytes -= p.output().size();
-                }
-                if (p == queuedPong) {
-                    queuedPong = null;
-                }
-                batch.add(p);
-                bytes += p.output().size();
-                for (ByteBuffer b : p.output().buffers()) {
-                    buffers.add(b);
-                }
-                last = p.output().last();
-                trailers = p.output().trailers();
-            }
-        }
-        boolean endsOutput = last;
-        ByteBuffer[] bufs = coalesce(buffers);
-        if (trailers != null) {
-            carrier.writeTrailers(bufs, trailers, failure -> written(batch, true, failure));
-        } else {
-            carrier.write(bufs, endsOutput, failure -> written(batch, endsOutput, failure));
-        }
-    }
-
-    /** Buffers below this size are copied together: one gathered write of thousands of tiny buffers costs more than the copy. */
-    private static final int COALESCE_BELOW = 1024;
-
-    /**
-     * Copies runs of small buffers (the frames of small messages) into one buffer each and keeps
-     * large payloads as they are (no copy), so a batch of 3,000 16-byte messages is one buffer.
-     */
-    static ByteBuffer[] coalesce(List<ByteBuffer> buffers) {
-        int n = buffers.size();
-        if (n <= 2) {
-            return buffers.toArray(new ByteBuffer[0]);
-        }
-        List<ByteBuffer> out = new ArrayList<>();
-        int i = 0;
-        while (i < n) {
-            ByteBuffer b = buffers.get(i);
-            if (b.remaining() >= COALESCE_BELOW) {
-                out.add(b);
-                i++;
-                continue;
-            }
-            int j = i;
-            int bytes = 0;
-            while (j < n && buffers.get(j).remaining() < COALESCE_BELOW) {
-                bytes += buffers.get(j).remaining();
-                j++;
-            }
-            if (j - i == 1) {
-                out.add(b);
-            } else {
-                ByteBuffer merged = ByteBuffer.allocate(bytes);
-                for (int k = i; k < j; k++) {
-                    merged.put(buffers.get(k).duplicate());
-                }
-                out.add(merged.flip());
-            }
-            i = j;
-        }
-        return out.toArray(new ByteBuffer[0]);
-    }
-
-    private void written(List<Pending> batch, boolean endsOutput, Throwable failure) {
-        synchronized (lock) {
-            writing = false;
-            for (Pending p : batch) {
-                queuedBytes -= p.output().size();
-            }
-            if (endsOutput || failure != null) {
-                outputDone = true;
-            }
-        }
-        for (Pending p : batch) {
-            if (p.future() != null) {
-                if (failure == null) {
-                    p.future().complete(this);
-                } else {
-                    p.future().completeExceptionally(failure);
-                }
-            }
-        }
-        if (failure != null) {
-            LOG.debug("h2ws socket {}: write failed", path, failure);
-            // a failed write is a lost transport: abort it and tell the listener (1006), which
-            // otherwise hears nothing when it does not read (HTTP/1.1 without read interest)
-            if (carrierFailure == null) {
-                carrierFailure = failure;
-            }
-            abortQuietly(failure);
-            signal();
-            return;
-        }
-        if (endsOutput) {
-            maybeFinish();
-            // our half is done; keep reading so the peer's Close and end of stream arrive
-            signal();
-        } else {
-            flush();
         }
     }
 
@@ -636,15 +483,7 @@ public final class RealWebSocket implements H2wsSocket {
     }
 
     private void failQueuedLocked(Throwable cause) {
-        queuedPong = null;
-        queuedPongBytes = 0;
-        Pending p;
-        while ((p = queue.poll()) != null) {
-            queuedBytes -= p.output().size();
-            if (p.future() != null) {
-                p.future().completeExceptionally(cause instanceof IOException ? cause : new IOException(cause));
-            }
-        }
+        writes.failAllLocked(cause);
     }
 
     // ------------------------------------------------------------------ closing
@@ -672,6 +511,7 @@ public final class RealWebSocket implements H2wsSocket {
         synchronized (lock) {
             carrierClosed = true;
             outputDone = true;
+            writes.endLocked();
             if (closeTimer != null) {
                 closeTimer.cancel(false);
             }
@@ -764,8 +604,7 @@ public final class RealWebSocket implements H2wsSocket {
                         byte[] id = ByteBuffer.allocate(8).putLong(++keepalivePings).array();
                         notePingLocked(id, now);
                         ping = session.ping(ByteBuffer.wrap(id));
-                        queuedBytes += ping.size();
-                        queue.add(new Pending(ping, null));
+                        writes.addLocked(ping, null);
                         lastPingAt = now;
                         pingSentAt = now;
                         next = Math.min(next, Math.min(interval, pongTimeout));
@@ -779,7 +618,7 @@ public final class RealWebSocket implements H2wsSocket {
             }
         }
         if (ping != null) {
-            flush();
+            writes.flush();
         }
         if (idleExpired) {
             LOG.debug("h2ws socket {}: no frame either way for {}: closing with 1001", path, options.idleTimeout());
@@ -795,7 +634,7 @@ public final class RealWebSocket implements H2wsSocket {
     /** Bytes waiting to be written (queued frames, including automatic Pongs). */
     public long queuedBytes() {
         synchronized (lock) {
-            return queuedBytes;
+            return writes.queuedBytesLocked();
         }
     }
 

@@ -1,52 +1,54 @@
 package io.h2ws.core.wire;
 
 import java.nio.ByteBuffer;
+import java.util.Map;
 
 import io.h2ws.Transport;
 
 /**
- * What a transport offers a WebSocket session: one duplex byte channel with demand-driven reads
+ * What a transport offers a WebSocket socket: one duplex byte channel with demand-driven reads
  * and completion callbacks on writes. An HTTP/2 stream (RFC 8441) and an upgraded HTTP/1.1
  * connection both look like this; nothing above it knows which one it has.
  *
  * <p>Contract, the same on both transports:
  * <ul>
+ *   <li>Every {@link Receiver} call runs through the socket's {@link SerialExecutor}, given at
+ *       {@link #start}: never two at once, in the order the carrier queued them. A carrier keeps
+ *       no call queue of its own.</li>
  *   <li>Nothing is delivered before {@link #start} and then only one chunk per {@link #demand()}
  *       call, so a reader that stops demanding stops the peer (HTTP/2 flow-control credit is
- *       returned only through the {@code release} callback; TCP read interest is not renewed).
- *       One exception: right before {@code onFailure} a carrier may hand over, unasked, chunks
- *       it had already read (a Close the peer sent just before resetting the stream).</li>
- *   <li>At most one {@link #write} is outstanding; the caller waits for its callback. A write
- *       with {@code last = true} ends our half (END_STREAM, or TCP output shutdown).</li>
- *   <li>Exactly one terminal callback reaches the receiver: {@code onEnd} after which no data
+ *       bounded by the read-ahead; TCP read interest is not renewed). One exception: right before
+ *       {@code onFailure} a carrier may hand over, unasked, chunks it had already read (a Close
+ *       the peer sent just before resetting the stream).</li>
+ *   <li>At most one {@link #write} is outstanding; the caller waits for its callback. A carrier
+ *       writes what it is handed, in order, and gathers nothing: the socket's write queue has
+ *       gathered and copied already. A write with {@code last = true} ends our half (END_STREAM,
+ *       with trailers when given, or TCP output shutdown).</li>
+ *   <li>Exactly one terminal call reaches the receiver: {@code onEnd} after which no data
  *       follows, or {@code onFailure}. {@code onEnd} may be followed by {@code onFailure} only if
  *       the transport fails afterwards while we are still writing.</li>
  * </ul>
  */
 public interface Carrier {
 
-    /** Receives what the peer sends; calls are never concurrent with each other. */
+    /** Receives what the peer sends, through the socket's serial executor. */
     interface Receiver {
         /**
          * One chunk of bytes. The receiver owns {@code data} (it may modify it in place, e.g. to
-         * unmask) until it calls {@code release}, which returns flow-control credit. Before
-         * {@code onFailure} this may come without a {@code demand()}, possibly more than once.
+         * unmask) until it calls {@code release}, which returns the buffer (and on HTTP/2 lets the
+         * carrier read on). Before {@code onFailure} this may come without a {@code demand()},
+         * possibly more than once.
          */
         void onData(ByteBuffer data, Runnable release);
 
-        /** The peer ended its half cleanly (END_STREAM or TCP FIN). */
-        void onEnd();
+        /**
+         * The peer ended its half cleanly (END_STREAM or TCP FIN); {@code trailers} are the header
+         * fields that ended it (HTTP/2 trailers), or null when there were none.
+         */
+        void onEnd(Map<String, String> trailers);
 
         /** The carrier failed: reset by the peer, connection lost, or timed out. */
         void onFailure(Throwable cause);
-
-        /**
-         * Trailing header fields ended the peer's half (HTTP/2 trailers with END_STREAM); only
-         * carriers that support trailers call it, and no {@code onEnd} follows.
-         */
-        default void onTrailers(java.util.Map<String, String> trailers) {
-            onEnd();
-        }
     }
 
     /** Completion of a write. */
@@ -55,26 +57,25 @@ public interface Carrier {
         void completed(Throwable failure);
     }
 
-    /** Installs the receiver; no data is delivered until {@link #demand()}. */
-    void start(Receiver receiver);
+    /** Installs the receiver and the serial executor its calls run through; no data before {@link #demand()}. */
+    void start(Receiver receiver, SerialExecutor serial);
 
     /** Asks for one more chunk (or the terminal event). */
     void demand();
 
-    /** Writes the buffers in order; {@code last} ends our half of the channel after them. */
-    void write(ByteBuffer[] buffers, boolean last, WriteCallback callback);
-
-    /** True when {@link #writeTrailers} works (HTTP/2 streams). */
-    default boolean supportsTrailers() {
-        return false;
-    }
+    /**
+     * Writes the buffers in order, as they are. {@code last} ends our half after them, with
+     * {@code trailers} (non-null only with {@code last}) as the header fields that end it; a
+     * carrier that has no trailers (HTTP/1.1) fails such a write.
+     */
+    void write(ByteBuffer[] buffers, boolean last, Map<String, String> trailers, WriteCallback callback);
 
     /**
-     * Writes {@code buffers}, then trailer fields with END_STREAM, ending our half. Only for
-     * carriers where {@link #supportsTrailers()} is true.
+     * Where the write queue copies heap bytes for this carrier, or null when heap buffers are
+     * written as they are (TLS, whose engine reads heap buffers itself, or memory).
      */
-    default void writeTrailers(ByteBuffer[] buffers, java.util.Map<String, String> trailers, WriteCallback callback) {
-        throw new UnsupportedOperationException(transport() + " carries no trailers");
+    default DirectBufferPool directPool() {
+        return null;
     }
 
     /** Ends the channel abruptly: RST_STREAM(CANCEL) on HTTP/2, a closed socket on HTTP/1.1. */

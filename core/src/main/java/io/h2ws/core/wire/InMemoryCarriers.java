@@ -3,7 +3,6 @@ package io.h2ws.core.wire;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,7 +42,7 @@ public final class InMemoryCarriers {
         private record Chunk(ByteBuffer data, Runnable onRelease) {}
 
         private final Transport transport;
-        private final Executor serial = new SerialExecutor(POOL);
+        private SerialExecutor serial; // the socket's; receiver calls run there, drained on the pool
         private final ArrayDeque<Chunk> inbox = new ArrayDeque<>();
         private End peer;
         private Receiver receiver;
@@ -60,8 +59,16 @@ public final class InMemoryCarriers {
         }
 
         @Override
-        public synchronized void start(Receiver receiver) {
+        public synchronized void start(Receiver receiver, SerialExecutor serial) {
             this.receiver = receiver;
+            this.serial = serial;
+        }
+
+        /** Runs a receiver call in the socket's serial executor, on a pool thread: never the writer's. */
+        private void deliver(Runnable call) {
+            SerialExecutor s = serial;
+            s.enqueue(call);
+            POOL.execute(s::drain);
         }
 
         @Override
@@ -79,20 +86,18 @@ public final class InMemoryCarriers {
                     if (c != null) {
                         demand--;
                         Receiver r = receiver;
-                        serial.execute(() -> r.onData(c.data(), c.onRelease()));
+                        deliver(() -> r.onData(c.data(), c.onRelease()));
                     } else if (failure != null || ended) {
                         demand--;
                         terminalDelivered = true;
                         Receiver r = receiver;
                         Throwable f = failure;
                         java.util.Map<String, String> t = endTrailers;
-                        serial.execute(() -> {
+                        deliver(() -> {
                             if (f != null) {
                                 r.onFailure(f);
-                            } else if (t != null) {
-                                r.onTrailers(t);
                             } else {
-                                r.onEnd();
+                                r.onEnd(t);
                             }
                         });
                     } else {
@@ -111,10 +116,6 @@ public final class InMemoryCarriers {
                 inbox.add(c);
             }
             pump();
-        }
-
-        private void acceptEnd() {
-            acceptEnd(null);
         }
 
         private void acceptEnd(java.util.Map<String, String> trailers) {
@@ -140,57 +141,37 @@ public final class InMemoryCarriers {
         }
 
         @Override
-        public void write(ByteBuffer[] buffers, boolean last, WriteCallback callback) {
+        public void write(ByteBuffer[] buffers, boolean last, java.util.Map<String, String> trailers, WriteCallback callback) {
             synchronized (this) {
                 if (outputEnded || failure != null || closed) {
                     Throwable why = failure != null ? failure : new IOException("output closed");
-                    serial.execute(() -> callback.completed(why));
+                    POOL.execute(() -> callback.completed(why));
                     return;
                 }
                 outputEnded = last;
             }
             int n = 0;
             for (ByteBuffer b : buffers) {
-                n += b.remaining();
+                n += b.limit() - b.position();
+            }
+            if (n == 0 && last) {
+                // nothing to hand over: the end (with its trailers) is all there is
+                peer.acceptEnd(trailers == null ? null : java.util.Map.copyOf(trailers));
+                POOL.execute(() -> callback.completed(null));
+                return;
             }
             ByteBuffer copy = ByteBuffer.allocate(n);
             for (ByteBuffer b : buffers) {
-                copy.put(b.duplicate());
+                copy.put(b);
             }
             copy.flip();
-            peer.accept(new Chunk(copy, () -> serial.execute(() -> callback.completed(null))));
-            if (last) {
-                peer.acceptEnd();
-            }
-        }
-
-        @Override
-        public boolean supportsTrailers() {
-            return true;
-        }
-
-        @Override
-        public void writeTrailers(ByteBuffer[] buffers, java.util.Map<String, String> trailers, WriteCallback callback) {
-            if (buffers.length == 0) {
-                synchronized (this) {
-                    if (outputEnded || failure != null || closed) {
-                        Throwable why = failure != null ? failure : new IOException("output closed");
-                        serial.execute(() -> callback.completed(why));
-                        return;
-                    }
-                    outputEnded = true;
-                }
-                peer.acceptEnd(java.util.Map.copyOf(trailers));
-                serial.execute(() -> callback.completed(null));
+            if (!last) {
+                peer.accept(new Chunk(copy, () -> POOL.execute(() -> callback.completed(null))));
                 return;
             }
-            write(buffers, false, failure -> {
-                if (failure != null) {
-                    callback.completed(failure);
-                } else {
-                    writeTrailers(new ByteBuffer[0], trailers, callback);
-                }
-            });
+            // the end follows the data; the write completes when the peer has consumed it
+            peer.accept(new Chunk(copy, () -> POOL.execute(() -> callback.completed(null))));
+            peer.acceptEnd(trailers == null ? null : java.util.Map.copyOf(trailers));
         }
 
         @Override
@@ -211,7 +192,7 @@ public final class InMemoryCarriers {
                 closed = true;
             }
             if (endPeer) {
-                peer.acceptEnd();
+                peer.acceptEnd(null);
             }
         }
 
@@ -233,47 +214,6 @@ public final class InMemoryCarriers {
         @Override
         public java.net.SocketAddress localAddress() {
             return null;
-        }
-    }
-
-    /** Runs tasks one at a time, in order, on a shared pool. */
-    static final class SerialExecutor implements Executor {
-        private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
-        private final Executor pool;
-        private boolean running;
-
-        SerialExecutor(Executor pool) {
-            this.pool = pool;
-        }
-
-        @Override
-        public void execute(Runnable task) {
-            synchronized (this) {
-                tasks.add(task);
-                if (running) {
-                    return;
-                }
-                running = true;
-            }
-            pool.execute(this::runAll);
-        }
-
-        private void runAll() {
-            for (;;) {
-                Runnable r;
-                synchronized (this) {
-                    r = tasks.poll();
-                    if (r == null) {
-                        running = false;
-                        return;
-                    }
-                }
-                try {
-                    r.run();
-                } catch (RuntimeException e) {
-                    org.slf4j.LoggerFactory.getLogger(InMemoryCarriers.class).warn("in-memory carrier task failed", e);
-                }
-            }
         }
     }
 }

@@ -278,10 +278,12 @@ class RealWebSocketTest {
     @DisplayName("Chunks a carrier hands over unasked before its failure are joined in order: a Close split across them arrives whole")
     void unaskedChunksBeforeAFailureAreJoined() throws Exception {
         io.h2ws.core.wire.Carrier.Receiver[] rx = new io.h2ws.core.wire.Carrier.Receiver[1];
+        io.h2ws.core.wire.SerialExecutor[] serial = new io.h2ws.core.wire.SerialExecutor[1];
         io.h2ws.core.wire.Carrier carrier = new io.h2ws.core.wire.Carrier() {
-            @Override public void start(Receiver receiver) { rx[0] = receiver; }
+            @Override public void start(Receiver receiver, io.h2ws.core.wire.SerialExecutor s) { rx[0] = receiver; serial[0] = s; }
             @Override public void demand() { }
-            @Override public void write(ByteBuffer[] buffers, boolean last, WriteCallback callback) { callback.completed(null); }
+            @Override public void write(ByteBuffer[] buffers, boolean last, java.util.Map<String, String> trailers,
+                                        WriteCallback callback) { callback.completed(null); }
             @Override public void abort(Throwable cause) { }
             @Override public void close() { }
             @Override public io.h2ws.Transport transport() { return io.h2ws.Transport.H2; }
@@ -297,15 +299,15 @@ class RealWebSocketTest {
         ByteBuffer twoTexts = ByteBuffer.allocate(6);
         twoTexts.put(io.h2ws.core.frame.FrameEncoder.encodeFrame(true, 0, 1, false, 0, ByteBuffer.wrap(new byte[] {'a'})));
         twoTexts.put(io.h2ws.core.frame.FrameEncoder.encodeFrame(true, 0, 1, false, 0, ByteBuffer.wrap(new byte[] {'b'})));
-        rx[0].onData(twoTexts.flip(), () -> { });
+        serial[0].execute(() -> rx[0].onData(twoTexts.flip(), () -> { }));
         assertEquals(new Rec.Text("a"), r.next()); // "b" waits for demand, so the next chunk is not decoded yet
         ByteBuffer close = io.h2ws.core.frame.FrameEncoder.encodeFrame(true, 0, 8, false, 0,
                 ByteBuffer.allocate(5).putShort((short) 4001).put(new byte[] {'b', 'y', 'e'}).flip());
         ByteBuffer firstHalf = close.duplicate().limit(3);
         ByteBuffer secondHalf = close.duplicate().position(3);
-        rx[0].onData(firstHalf, () -> { });
-        rx[0].onData(secondHalf, () -> { }); // unasked: joined to the first half
-        rx[0].onFailure(new IOException("stream reset by peer"));
+        serial[0].execute(() -> rx[0].onData(firstHalf, () -> { }));
+        serial[0].execute(() -> rx[0].onData(secondHalf, () -> { })); // unasked: joined to the first half
+        serial[0].execute(() -> rx[0].onFailure(new IOException("stream reset by peer")));
         ws.request(1);
         assertEquals(new Rec.Close(4001, "bye"), r.next(), "the Close, not the 1006 of the reset nor a protocol error");
     }
