@@ -54,6 +54,7 @@ import io.h2ws.core.handshake.HandshakeException;
 import io.h2ws.core.handshake.HandshakeHeaders;
 import io.h2ws.core.handshake.HeaderTokens;
 import io.h2ws.core.session.RealWebSocket;
+import io.h2ws.core.session.SocketSetup;
 import io.h2ws.core.session.Role;
 import io.h2ws.core.session.Timers;
 import io.h2ws.core.wire.Rfc6455Mapping;
@@ -376,9 +377,8 @@ public final class H1Connector implements Connector {
             ClientRequest request = attempt.request;
             EndPointCarrier carrier = new EndPointCarrier(getEndPoint(), clientConnector.getExecutor(),
                     clientConnector.getByteBufferPool(), Role.CLIENT, EndPointCarrier.backstopIdleTimeout(request.options()));
-            RealWebSocket socket = new RealWebSocket(carrier, Role.CLIENT, new Rfc6455Mapping(Role.CLIENT),
-                    attempt.listener, request.options(), agreed.subprotocol(), request.pathAndQuery(), 0, Timers.shared(),
-                    agreed.deflate(), request.deflate());
+            RealWebSocket socket = RealWebSocket.open(carrier, new SocketSetup(Role.CLIENT, false, agreed.subprotocol(),
+                    request.pathAndQuery(), agreed.deflate(), request.deflate(), request.options()), attempt.listener);
             carrier.onOpened(() -> {
                 if (attempt.trace != null) {
                     io.h2ws.trace.SocketTracer.attach(attempt.trace, socket, attempt.traceConn, attempt.traceSocket,

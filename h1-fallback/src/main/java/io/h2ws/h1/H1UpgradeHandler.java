@@ -25,6 +25,7 @@ import io.h2ws.core.handshake.AcceptKey;
 import io.h2ws.core.handshake.HandshakeHeaders;
 import io.h2ws.core.handshake.HeaderTokens;
 import io.h2ws.core.session.RealWebSocket;
+import io.h2ws.core.session.SocketSetup;
 import io.h2ws.core.session.Role;
 import io.h2ws.core.session.Timers;
 import io.h2ws.core.wire.Rfc6455Mapping;
@@ -141,9 +142,8 @@ public final class H1UpgradeHandler extends Handler.Wrapper {
 
         EndPointCarrier carrier = new EndPointCarrier(endPoint, request.getComponents().getExecutor(),
                 request.getComponents().getByteBufferPool(), Role.SERVER, EndPointCarrier.backstopIdleTimeout(accept.options()));
-        RealWebSocket socket = new RealWebSocket(carrier, Role.SERVER, new Rfc6455Mapping(Role.SERVER),
-                accept.listener(), accept.options(), accept.subprotocol(), pathQuery, 0, Timers.shared(),
-                accept.deflate(), accept.endpoint().deflate());
+        RealWebSocket socket = RealWebSocket.open(carrier, new SocketSetup(Role.SERVER, false, accept.subprotocol(), pathQuery,
+                accept.deflate(), accept.endpoint().deflate(), accept.options()), accept.listener());
         io.h2ws.trace.TraceListener t = trace;
         if (t != null) {
             String conn = io.h2ws.trace.TraceIds.nextConnection();

@@ -55,6 +55,7 @@ import io.h2ws.core.handshake.HandshakeException;
 import io.h2ws.core.handshake.HandshakeHeaders;
 import io.h2ws.core.handshake.Subprotocols;
 import io.h2ws.core.session.RealWebSocket;
+import io.h2ws.core.session.SocketSetup;
 import io.h2ws.core.session.Role;
 import io.h2ws.core.session.Timers;
 import io.h2ws.client.ClientHandshake;
@@ -728,10 +729,8 @@ public final class H2Connector implements Connector, AutoCloseable {
             }
             cancelTimer();
             Conn owner = conn;
-            WireMapping mapping = request.messageMapping() ? new MessageMapping() : new Rfc6455Mapping(Role.CLIENT);
-            RealWebSocket socket = new RealWebSocket(c, Role.CLIENT, mapping, listener,
-                    request.options(), agreed.subprotocol().trim(), request.pathAndQuery(), 0, Timers.shared(),
-                    agreed.deflate(), request.deflate());
+            RealWebSocket socket = RealWebSocket.open(c, new SocketSetup(Role.CLIENT, request.messageMapping(),
+                    agreed.subprotocol(), request.pathAndQuery(), agreed.deflate(), request.deflate(), request.options()), listener);
             owner.carriers.add(c);
             socket.whenCarrierDone().whenComplete((v, e) -> owner.carriers.remove(c));
             if (tracer != null) {

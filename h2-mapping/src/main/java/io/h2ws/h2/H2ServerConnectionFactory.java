@@ -43,6 +43,7 @@ import io.h2ws.Transport;
 import io.h2ws.core.handshake.ExtensionHeader;
 import io.h2ws.core.handshake.HandshakeHeaders;
 import io.h2ws.core.session.RealWebSocket;
+import io.h2ws.core.session.SocketSetup;
 import io.h2ws.core.session.Role;
 import io.h2ws.core.session.Timers;
 import io.h2ws.core.wire.MessageMapping;
@@ -332,10 +333,9 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
             // RFC 8441 section 5: a 2xx without END_STREAM opens the tunnel; no Sec-WebSocket-Accept.
             MetaData.Response response = new MetaData.Response(200, null, HttpVersion.HTTP_2, fields);
             stream.headers(new HeadersFrame(stream.getId(), response, null, false), Callback.from(() -> {
-                WireMapping mapping = messageMapping ? new MessageMapping() : new Rfc6455Mapping(Role.SERVER);
-                RealWebSocket socket = new RealWebSocket(carrier, Role.SERVER, mapping,
-                        accept.listener(), accept.options(), accept.subprotocol(), handshake.path(), 0, Timers.shared(),
-                        accept.deflate(), accept.endpoint().deflate());
+                RealWebSocket socket = RealWebSocket.open(carrier, new SocketSetup(Role.SERVER, messageMapping,
+                        accept.subprotocol(), handshake.path(), accept.deflate(), accept.endpoint().deflate(), accept.options()),
+                        accept.listener());
                 carriers.add(carrier);
                 socket.whenCarrierDone().whenComplete((v, e) -> carriers.remove(carrier));
                 openSockets.add(socket);

@@ -7,8 +7,6 @@ import io.h2ws.Transport;
 import io.h2ws.WebSocketOptions;
 import io.h2ws.core.extension.DeflateParams;
 import io.h2ws.core.wire.InMemoryCarriers;
-import io.h2ws.core.wire.Rfc6455Mapping;
-import io.h2ws.core.wire.WireMapping;
 
 /**
  * A connected client and server socket with no network between them: the whole message layer
@@ -23,28 +21,26 @@ public final class InMemorySockets {
 
     /** Opens both ends with RFC 6455 framing and the given options. */
     public static Pair open(WebSocket.Listener clientListener, WebSocket.Listener serverListener, WebSocketOptions options) {
-        return open(clientListener, serverListener, options, new Rfc6455Mapping(Role.CLIENT), new Rfc6455Mapping(Role.SERVER));
-    }
-
-    /** Opens both ends with the given wire mappings. */
-    public static Pair open(WebSocket.Listener clientListener, WebSocket.Listener serverListener, WebSocketOptions options,
-                            WireMapping clientMapping, WireMapping serverMapping) {
-        return open(clientListener, serverListener, options, clientMapping, serverMapping, null);
+        return open(clientListener, serverListener, options, false, null);
     }
 
     /** Opens both ends with RFC 6455 framing and permessage-deflate agreed with {@code deflate} (null: off). */
     public static Pair open(WebSocket.Listener clientListener, WebSocket.Listener serverListener, WebSocketOptions options,
                             DeflateParams deflate) {
-        return open(clientListener, serverListener, options, new Rfc6455Mapping(Role.CLIENT), new Rfc6455Mapping(Role.SERVER), deflate);
+        return open(clientListener, serverListener, options, false, deflate);
     }
 
-    private static Pair open(WebSocket.Listener clientListener, WebSocket.Listener serverListener, WebSocketOptions options,
-                             WireMapping clientMapping, WireMapping serverMapping, DeflateParams deflate) {
+    /**
+     * Opens both ends; {@code messageMapping} selects the experimental HTTP/2 message mapping
+     * instead of RFC 6455 framing.
+     */
+    public static Pair open(WebSocket.Listener clientListener, WebSocket.Listener serverListener, WebSocketOptions options,
+                            boolean messageMapping, DeflateParams deflate) {
         InMemoryCarriers.Pair carriers = InMemoryCarriers.pair(Transport.H2);
-        RealWebSocket server = new RealWebSocket(carriers.server(), Role.SERVER, serverMapping, serverListener,
-                options, "", "/memory", 0, Timers.shared(), deflate, null);
-        RealWebSocket client = new RealWebSocket(carriers.client(), Role.CLIENT, clientMapping, clientListener,
-                options, "", "/memory", 0, Timers.shared(), deflate, null);
+        RealWebSocket server = RealWebSocket.open(carriers.server(),
+                new SocketSetup(Role.SERVER, messageMapping, "", "/memory", deflate, null, options), serverListener);
+        RealWebSocket client = RealWebSocket.open(carriers.client(),
+                new SocketSetup(Role.CLIENT, messageMapping, "", "/memory", deflate, null, options), clientListener);
         server.start();
         client.start();
         return new Pair(client, server);

@@ -3,17 +3,8 @@ package io.h2ws.core.session;
 import java.io.IOException;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 import org.slf4j.Logger;
@@ -24,139 +15,126 @@ import io.h2ws.Transport;
 import io.h2ws.WebSocketOptions;
 import io.h2ws.core.frame.CloseCodes;
 import io.h2ws.core.wire.Carrier;
-import io.h2ws.core.wire.SerialExecutor;
 import io.h2ws.core.wire.WireMapping;
 
 /**
- * The one socket implementation behind every transport and both roles: it drives a
- * {@link WebSocketSession} with a {@link Carrier}, turning {@code request(n)} demand into carrier
- * reads and sends into an ordered write queue.
- *
- * <p>Threads: listener calls are serialised by a work-in-progress counter (never two at once,
- * never reentrant); sends may come from any thread and are ordered by one lock.
+ * The one socket implementation behind every transport and both roles: a {@link WebSocketSession}
+ * (the RFC 6455 rules, sans-I/O) driven over a {@link Carrier}. It is assembled from one part per
+ * job, each in its own class:
+ * <ul>
+ *   <li>{@link ReceivePump}: demand, carrier reads, listener calls, all in the socket's one
+ *       {@link io.h2ws.core.wire.SerialExecutor};</li>
+ *   <li>{@link WriteQueue}: sends in order, gathered once into carrier writes;</li>
+ *   <li>{@link CloseLifecycle}: the {@link SocketState}, the close timeout, releasing the carrier;</li>
+ *   <li>{@link Liveness}: idle timeout, keepalive Pings, Ping round trips, on a {@link SocketClock}.</li>
+ * </ul>
+ * Transports make one with {@link #open}. Sends may come from any thread; they and the session
+ * are guarded by one lock, so frames are encoded in queue order.
  */
 public final class RealWebSocket implements H2wsSocket {
 
     private static final Logger LOG = LoggerFactory.getLogger(RealWebSocket.class);
 
-    private final Carrier carrier;
+    final Carrier carrier;
+    final Object lock = new Object();
     private final WebSocketSession session;
-    private final WebSocket.Listener listener;
     private final WebSocketOptions options;
-    private final ScheduledExecutorService timers;
     private final String subprotocol;
     private final String path;
     private final String mappingName;
-    private final Object lock = new Object();
-    private final WriteQueue writes;
-    /** Runs every receive-side call: the carrier's, the pump's; see {@link SerialExecutor}. */
-    private final SerialExecutor serial = new SerialExecutor();
-    private final java.util.concurrent.atomic.AtomicBoolean pumpQueued = new java.util.concurrent.atomic.AtomicBoolean();
-    private final Runnable pumpTask = () -> {
-        pumpQueued.set(false);
-        pump();
-    };
-
-    // receive side: touched only inside the serial executor, except the volatile hand-offs
-    private final AtomicLong demand = new AtomicLong();
-    private volatile ByteBuffer inbound;
-    private volatile Runnable inboundRelease;
-    private volatile boolean readPending;
-    private volatile boolean carrierEnded;
-    private volatile java.util.Map<String, String> carrierTrailers;
-    private volatile Throwable carrierFailure;
-    private boolean endReported;
-    private boolean inputFinished;
-    private Event held;
-    private boolean opened;
-    private volatile boolean terminated;
-
-    // send side: guarded by lock (the queue itself is in writes)
-    private boolean outputDone;
-    private boolean closeQueued;
-    private boolean carrierClosed;
-    private ScheduledFuture<?> closeTimer;
-    private volatile int closeCode = -1;
-    private final CompletableFuture<Void> carrierDone = new CompletableFuture<>();
-
-    // liveness (idle timeout, keepalive): one check on the shared timer, rescheduled by itself
-    private volatile long lastActivity; // nanoTime of the last frame either way, keepalive pings and pongs aside
-    private volatile long lastReceived; // nanoTime of the last bytes from the peer
-    private long seenActivity;          // session.activity() at the last chunk; under lock
-    private long lastPingAt;            // under lock
-    private long pingSentAt;            // under lock; 0 when no keepalive ping is outstanding
-    private long keepalivePings;        // under lock
-    private ScheduledFuture<?> livenessTimer; // under lock
-
-    // statistics (issue 11): our pings waiting for their Pong, and the round trips measured; under lock
-    private java.util.ArrayDeque<PingOut> pingsOut; // null until the first ping: nothing for sockets that never ping
-    private long pingRtts, pingRttMin, pingRttMax, pingRttLast, pingRttSum;
+    final WriteQueue writes;
+    final CloseLifecycle lifecycle;
+    final Liveness liveness;
+    private final ReceivePump pump;
+    volatile int closeCode = -1;
     private volatile io.h2ws.trace.FlowBlocked flowBlocked; // set by HTTP/2 transports asked for statistics
 
-    private record PingOut(byte[] payload, long nanos) {}
-
     /**
-     * @param carrier     the transport's channel, after a successful handshake
-     * @param role        client or server
-     * @param mapping     how frames travel in the carrier
-     * @param listener    the application's listener
-     * @param options     limits and timeouts
-     * @param subprotocol the negotiated subprotocol, or "" for none
-     * @param path        the request path, for {@link #path()}
-     * @param allowedRsv  RSV bits the negotiated extensions may set (0 without extensions)
-     * @param timers      runs close and idle timeouts
+     * Opens a socket over {@code carrier} as a handshake agreed it; the one way every transport
+     * makes a socket. Call {@link #start} once the carrier may be used.
      */
-    public RealWebSocket(Carrier carrier, Role role, WireMapping mapping, WebSocket.Listener listener,
-                         WebSocketOptions options, String subprotocol, String path, int allowedRsv,
-                         ScheduledExecutorService timers) {
-        this(carrier, role, mapping, listener, options, subprotocol, path, allowedRsv, timers, null, null);
+    public static RealWebSocket open(Carrier carrier, SocketSetup setup, WebSocket.Listener listener) {
+        return new RealWebSocket(carrier, setup, listener, SocketClock.SYSTEM);
     }
 
     /**
-     * As above, with permessage-deflate negotiated when {@code deflate} is non-null.
-     *
-     * @param deflate       the agreed RFC 7692 parameters, or null without the extension
-     * @param deflateConfig our compression settings (level, minimum size), or null for defaults
+     * @param carrier  the transport's channel, after a successful handshake
+     * @param setup    what the handshake agreed
+     * @param listener the application's listener
+     * @param clock    the clock and timer of the socket's timeouts
      */
-    public RealWebSocket(Carrier carrier, Role role, WireMapping mapping, WebSocket.Listener listener,
-                         WebSocketOptions options, String subprotocol, String path, int allowedRsv,
-                         ScheduledExecutorService timers, io.h2ws.core.extension.DeflateParams deflate,
-                         io.h2ws.core.extension.DeflateConfig deflateConfig) {
+    public RealWebSocket(Carrier carrier, SocketSetup setup, WebSocket.Listener listener, SocketClock clock) {
         this.carrier = Objects.requireNonNull(carrier, "carrier");
-        this.listener = Objects.requireNonNull(listener, "listener");
-        this.options = Objects.requireNonNull(options, "options");
-        this.timers = Objects.requireNonNull(timers, "timers");
-        this.subprotocol = subprotocol == null ? "" : subprotocol;
-        this.path = path;
+        Objects.requireNonNull(listener, "listener");
+        this.options = setup.options();
+        this.subprotocol = setup.subprotocol();
+        this.path = setup.path();
+        WireMapping mapping = setup.mapping();
         this.mappingName = mapping.name();
+        this.session = new WebSocketSession(setup.role(), mapping, new WebSocketSession.Config(
+                options.maxFrameSize(), options.maxMessageSize(), 0, options.autoPong()), setup.deflate(), setup.deflateConfig());
+        this.pump = new ReceivePump(this, lock, session, listener);
         this.writes = new WriteQueue(lock, carrier, this, mapping.partsStartWrites(), new WriteQueue.Owner() {
             @Override
             public void outputEnded() {
-                synchronized (lock) {
-                    outputDone = true;
-                }
-                maybeFinish();
-                signal(); // our half is done; keep reading so the peer's Close and end of stream arrive
+                lifecycle.halfEnded(SocketState.Event.OUTPUT_END);
+                pump.signal(); // our half is done; keep reading so the peer's Close and end of stream arrive
             }
 
             @Override
             public void writeFailed(Throwable failure) {
-                synchronized (lock) {
-                    outputDone = true;
-                }
-                LOG.debug("h2ws socket {}: write failed", RealWebSocket.this.path, failure);
+                LOG.debug("h2ws socket {}: write failed", path, failure);
                 // a failed write is a lost transport: abort it and tell the listener (1006), which
                 // otherwise hears nothing when it does not read (HTTP/1.1 without read interest)
-                if (carrierFailure == null) {
-                    carrierFailure = failure;
-                }
-                abortQuietly(failure);
-                signal();
+                lose(failure);
             }
         });
-        this.session = new WebSocketSession(role, mapping, new WebSocketSession.Config(
-                options.maxFrameSize(), options.maxMessageSize(), allowedRsv, options.autoPong()), deflate, deflateConfig);
-        carrierDone.whenComplete((v, e) -> {
+        this.liveness = new Liveness(lock, session, options, clock, new Liveness.Host() {
+            @Override
+            public boolean activeLocked() {
+                return lifecycle.stateLocked() == SocketState.OPEN && !pump.terminated();
+            }
+
+            @Override
+            public boolean reading() {
+                return pump.reading();
+            }
+
+            @Override
+            public void queueLocked(WebSocketSession.Output ping) {
+                writes.addLocked(ping, null);
+            }
+
+            @Override
+            public void flush() {
+                writes.flush();
+            }
+
+            @Override
+            public void idleExpired() {
+                LOG.debug("h2ws socket {}: no frame either way for {}: closing with 1001", path, options.idleTimeout());
+                sendClose(CloseCodes.GOING_AWAY, "idle timeout");
+            }
+
+            @Override
+            public void peerSilent() {
+                LOG.debug("h2ws socket {}: no answer to a ping within {}: aborting", path, options.pongTimeout());
+                lose(new IOException("ping timeout"));
+            }
+        });
+        this.lifecycle = new CloseLifecycle(lock, carrier, writes, options, clock, new CloseLifecycle.Host() {
+            @Override
+            public void stoppingLocked() {
+                liveness.stopLocked();
+            }
+
+            @Override
+            public void closeTimedOut(IOException cause) {
+                LOG.debug("h2ws socket {}: {}", path, cause.getMessage());
+                lose(cause);
+            }
+        });
+        lifecycle.carrierDone().whenComplete((v, e) -> {
             synchronized (lock) {
                 session.release();
             }
@@ -165,291 +143,77 @@ public final class RealWebSocket implements H2wsSocket {
 
     /** Calls {@code onOpen}, then starts reading as the listener demands. Call once. */
     public RealWebSocket start() {
-        carrier.start(new Carrier.Receiver() {
-            @Override
-            public void onData(ByteBuffer data, Runnable release) {
-                synchronized (lock) {
-                    if (carrierClosed) {
-                        // we aborted (close or ping timeout) before this chunk's turn came: the
-                        // verdict stands, and a Close in it must not turn the 1006 into a clean close
-                        release.run();
-                        return;
-                    }
-                    ByteBuffer earlier = inbound;
-                    if (earlier == null) {
-                        inboundRelease = release;
-                        inbound = data;
-                    } else {
-                        // chunks read ahead, handed over unasked before a failure (Carrier):
-                        // joined to the one not yet decoded, in order
-                        ByteBuffer joined = ByteBuffer.allocate(earlier.remaining() + data.remaining());
-                        joined.put(earlier).put(data).flip();
-                        releaseInbound();
-                        release.run();
-                        inbound = joined;
-                    }
-                }
-                readPending = false;
-                pump();
-            }
-
-            @Override
-            public void onEnd(java.util.Map<String, String> trailers) {
-                carrierTrailers = trailers;
-                carrierEnded = true;
-                readPending = false;
-                pump();
-            }
-
-            @Override
-            public void onFailure(Throwable cause) {
-                carrierFailure = cause;
-                readPending = false;
-                pump();
-                failQueued(cause);
-            }
-        }, serial);
-        startLiveness();
-        signal();
+        carrier.start(pump, pump.serial());
+        liveness.start();
+        pump.signal();
         return this;
     }
 
-    // ------------------------------------------------------------------ receive loop
-
-    /** Runs the receive pump in the serial executor (at most one pump waits there at a time). */
-    private void signal() {
-        if (pumpQueued.compareAndSet(false, true)) {
-            serial.execute(pumpTask);
-        }
+    /** The transport is gone: abort the carrier and let the pump report 1006 to the listener. */
+    private void lose(Throwable cause) {
+        pump.lost(cause);
+        lifecycle.abort(cause);
+        pump.signal();
     }
 
-    /** Inside the serial executor: hands the listener what it asked for, and reads on. */
-    private void pump() {
-        try {
-            drain();
-        } catch (Throwable t) {
-            LOG.warn("h2ws socket {}: internal error in the receive loop", path, t);
-            internalFailure(t);
-        }
-    }
-
-    private void drain() {
-        if (!opened) {
-            opened = true;
-            try {
-                listener.onOpen(this);
-            } catch (Throwable t) {
-                listenerFailed(t);
-                return;
-            }
-        }
-        for (;;) {
-            Event ev = held;
-            held = null;
-            if (ev == null) {
-                ev = nextEvent();
-            }
-            if (ev == null) {
-                askForMore();
-                return;
-            }
-            if (terminated) {
-                continue; // the listener had its terminal call; keep draining to see the end of stream
-            }
-            if (needsDemand(ev)) {
-                if (demand.get() == 0) {
-                    if (carrierFailure != null && !(ev instanceof Event.Close)) {
-                        // the transport is gone: messages nobody asked for must not hold back
-                        // its terminal event (as the JDK reports onError whatever the demand)
-                        continue;
-                    }
-                    held = ev;
-                    return;
-                }
-                demand.decrementAndGet();
-            }
-            deliver(ev);
-        }
-    }
-
-    /** Polls the session, feeding it the chunk that waits and reporting the carrier's end. */
-    private Event nextEvent() {
-        Event ev;
-        synchronized (lock) {
-            ev = session.poll();
-            if (ev == null) {
-                ByteBuffer in = inbound;
-                if (in != null) {
-                    inbound = null;
-                    session.receive(in);
-                    noteReceived();
-                    releaseInbound(); // events hold copies: the chunk's credit can go back now
-                    ev = session.poll();
-                }
-            }
-            if (ev == null && !endReported && (carrierEnded || carrierFailure != null)) {
-                endReported = true;
-                inputFinished = true;
-                if (carrierFailure != null) {
-                    session.transportFailed(carrierFailure);
-                } else if (carrierTrailers != null) {
-                    session.receiveTrailers(carrierTrailers);
-                } else {
-                    session.inputEnded();
-                }
-                ev = session.poll();
-            }
-            moveInternalOutput();
-        }
-        writes.flush();
-        maybeFinish();
-        return ev;
-    }
-
-    private void releaseInbound() {
-        Runnable r = inboundRelease;
-        inboundRelease = null;
-        if (r != null) {
-            r.run();
-        }
-    }
-
-    private void askForMore() {
-        if (readPending || endReported || inbound != null) {
-            return;
-        }
-        boolean want;
-        synchronized (lock) {
-            // after the peer's Close we still read, to see its end of stream (and drop any bytes)
-            want = !carrierClosed && (demand.get() > 0 || session.isInputDone());
-        }
-        if (want) {
-            readPending = true;
-            carrier.demand();
-        }
-    }
-
-    private static boolean needsDemand(Event ev) {
-        return !(ev instanceof Event.Failed) && !(ev instanceof Event.Abnormal);
-    }
-
-    private void deliver(Event ev) {
-        try {
-            if (ev instanceof Event.Text t) {
-                listener.onText(this, t.text(), t.last());
-            } else if (ev instanceof Event.Binary b) {
-                listener.onBinary(this, b.data(), b.last());
-            } else if (ev instanceof Event.Ping p) {
-                listener.onPing(this, p.data());
-            } else if (ev instanceof Event.Pong p) {
-                matchPong(p.data());
-                listener.onPong(this, p.data());
-            } else if (ev instanceof Event.Close c) {
-                closeCode = c.code();
-                terminated = true;
-                CompletionStage<?> stage = listener.onClose(this, c.code(), c.reason());
-                if (stage == null) {
-                    replyToClose(c.code());
-                } else {
-                    stage.whenComplete((r, e) -> replyToClose(c.code()));
-                }
-            } else if (ev instanceof Event.Failed f) {
-                terminated = true;
-                closeCode = f.violation().closeCode();
-                LOG.debug("h2ws socket {}: failing with {}: {}", path, f.violation().closeCode(), f.violation().getMessage());
-                startCloseTimer();
-                listener.onError(this, f.violation());
-            } else if (ev instanceof Event.Abnormal a) {
-                terminated = true;
-                closeCode = CloseCodes.ABNORMAL;
-                failQueued(new IOException("connection closed abnormally: " + a.reason(), a.cause()));
-                carrier.abort(a.cause() != null ? a.cause() : new IOException(a.reason()));
-                markCarrierClosed();
-                listener.onClose(this, CloseCodes.ABNORMAL, a.reason());
-            }
-        } catch (Throwable t) {
-            listenerFailed(t);
-        }
-    }
-
-    /** Completes the close handshake the peer started, echoing its code (section 5.5.1). */
-    private void replyToClose(int code) {
-        int reply = CloseCodes.isValidOnWire(code) ? code : CloseCodes.NORMAL;
-        sendClose(reply, "");
-    }
-
-    private void listenerFailed(Throwable t) {
-        LOG.warn("h2ws socket {}: listener threw; closing with 1011", path, t);
-        boolean wasTerminated = terminated;
-        terminated = true;
-        try {
-            sendClose(CloseCodes.INTERNAL_ERROR, "listener failed");
-        } catch (RuntimeException ignored) {
-            // output already closed: nothing more to say to the peer
-        }
-        if (!wasTerminated) {
-            try {
-                listener.onError(this, t);
-            } catch (Throwable again) {
-                LOG.warn("h2ws socket {}: onError threw", path, again);
+    /** Under the lock: queues what the session produced on its own (Pongs, the Close of a failure). */
+    void moveInternalOutputLocked() {
+        WebSocketSession.Output out;
+        while ((out = session.pollOutput()) != null) {
+            writes.addInternalLocked(out);
+            if (out.last() && lifecycle.stateLocked().canSend()) {
+                lifecycle.closeQueuedLocked(); // failing the connection: nothing queued behind the Close goes out
             }
         }
     }
 
-    private void internalFailure(Throwable t) {
-        terminated = true;
-        abortQuietly(t);
-    }
-
-    // ------------------------------------------------------------------ send side
+    // ------------------------------------------------------------------ sending
 
     @Override
     public CompletableFuture<WebSocket> sendText(CharSequence data, boolean last) {
         Objects.requireNonNull(data, "data");
-        return send(data.length(), s -> s.text(data, last));
+        return send(data.length(), s -> s.text(data, last), false);
     }
 
     @Override
     public CompletableFuture<WebSocket> sendBinary(ByteBuffer data, boolean last) {
         Objects.requireNonNull(data, "data");
-        return send(data.remaining(), s -> s.binary(data, last));
+        return send(data.remaining(), s -> s.binary(data, last), false);
     }
 
     @Override
     public CompletableFuture<WebSocket> sendPing(ByteBuffer message) {
         Objects.requireNonNull(message, "message");
-        notePing(message.duplicate());
-        return send(0, s -> s.ping(message));
+        liveness.notePing(message.duplicate());
+        return send(0, s -> s.ping(message), false);
     }
 
     @Override
     public CompletableFuture<WebSocket> sendPong(ByteBuffer message) {
         Objects.requireNonNull(message, "message");
-        return send(0, s -> s.pong(message));
+        return send(0, s -> s.pong(message), false);
     }
 
     @Override
     public CompletableFuture<WebSocket> sendClose(int statusCode, String reason) {
         Objects.requireNonNull(reason, "reason");
-        CompletableFuture<WebSocket> f = send(0, s -> s.close(statusCode, reason));
-        synchronized (lock) {
-            closeQueued = true;
-        }
-        startCloseTimer();
+        CompletableFuture<WebSocket> f = send(0, s -> s.close(statusCode, reason), true);
+        lifecycle.startCloseTimer();
         return f;
     }
 
-    private CompletableFuture<WebSocket> send(long estimate, Function<WebSocketSession, WebSocketSession.Output> encode) {
-        lastActivity = System.nanoTime();
+    private CompletableFuture<WebSocket> send(long estimate, Function<WebSocketSession, WebSocketSession.Output> encode,
+                                              boolean close) {
+        liveness.noteSent();
         CompletableFuture<WebSocket> f = new CompletableFuture<>();
         synchronized (lock) {
-            if (outputDone || closeQueued) {
+            if (!lifecycle.stateLocked().canSend()) {
                 f.completeExceptionally(new IOException("output closed"));
                 return f;
             }
-            long queuedBytes = writes.queuedBytesLocked();
-            if (estimate > 0 && queuedBytes + estimate > options.maxQueuedBytes()) {
-                f.completeExceptionally(new IOException("send queue full: " + queuedBytes + " bytes queued, limit "
+            long queued = writes.queuedBytesLocked();
+            if (estimate > 0 && queued + estimate > options.maxQueuedBytes()) {
+                f.completeExceptionally(new IOException("send queue full: " + queued + " bytes queued, limit "
                         + options.maxQueuedBytes()));
                 return f;
             }
@@ -461,174 +225,31 @@ public final class RealWebSocket implements H2wsSocket {
                 return f;
             }
             writes.addLocked(out, f);
+            if (close) {
+                lifecycle.closeQueuedLocked();
+            }
         }
         writes.flush();
         return f;
     }
 
-    private void moveInternalOutput() {
-        WebSocketSession.Output out;
-        while ((out = session.pollOutput()) != null) {
-            writes.addInternalLocked(out);
-            if (out.last()) {
-                closeQueued = true; // failing the connection: nothing queued behind the Close goes out
-            }
+    // ------------------------------------------------------------------ the rest of the API
+
+    @Override
+    public void request(long n) {
+        if (n <= 0) {
+            throw new IllegalArgumentException("request(" + n + "): demand must be positive");
         }
+        pump.request(n);
     }
 
-    private void failQueued(Throwable cause) {
+    @Override
+    public void abort() {
+        pump.terminate();
         synchronized (lock) {
-            failQueuedLocked(cause);
+            session.abort();
         }
-    }
-
-    private void failQueuedLocked(Throwable cause) {
-        writes.failAllLocked(cause);
-    }
-
-    // ------------------------------------------------------------------ closing
-
-    /** Closes the carrier once our Close is written and the peer's input has ended. */
-    private void maybeFinish() {
-        boolean close;
-        synchronized (lock) {
-            close = outputDone && inputFinished && !carrierClosed;
-            if (close) {
-                carrierClosed = true;
-                if (closeTimer != null) {
-                    closeTimer.cancel(false);
-                }
-                stopLivenessLocked();
-            }
-        }
-        if (close) {
-            carrier.close();
-            carrierDone.complete(null);
-        }
-    }
-
-    private void markCarrierClosed() {
-        synchronized (lock) {
-            carrierClosed = true;
-            outputDone = true;
-            writes.endLocked();
-            if (closeTimer != null) {
-                closeTimer.cancel(false);
-            }
-            stopLivenessLocked();
-        }
-        carrierDone.complete(null);
-    }
-
-    // ------------------------------------------------------------------ idle timeout and keepalive
-
-    /** Called under the lock after a chunk was decoded. */
-    private void noteReceived() {
-        long now = System.nanoTime();
-        lastReceived = now;
-        long a = session.activity();
-        if (a != seenActivity) {
-            seenActivity = a;
-            lastActivity = now;
-        }
-    }
-
-    private void startLiveness() {
-        long now = System.nanoTime();
-        lastActivity = now;
-        lastReceived = now;
-        long idle = options.idleTimeout().toNanos();
-        long interval = options.pingInterval().toNanos();
-        if (idle <= 0 && interval <= 0) {
-            return;
-        }
-        synchronized (lock) {
-            lastPingAt = now;
-            long first = Math.min(idle > 0 ? idle : Long.MAX_VALUE, interval > 0 ? interval : Long.MAX_VALUE);
-            livenessTimer = timers.schedule(this::checkLiveness, first, TimeUnit.NANOSECONDS);
-        }
-    }
-
-    private void stopLivenessLocked() {
-        if (livenessTimer != null) {
-            livenessTimer.cancel(false);
-            livenessTimer = null;
-        }
-    }
-
-    /**
-     * The one liveness check: closes an idle socket with 1001, sends the keepalive Ping when due,
-     * aborts when the peer left a Ping unanswered for pongTimeout, and otherwise reschedules itself
-     * for the nearest deadline. Traffic never touches the timer; it only updates two timestamps.
-     */
-    private void checkLiveness() {
-        long now = System.nanoTime();
-        long idle = options.idleTimeout().toNanos();
-        long interval = options.pingInterval().toNanos();
-        long pongTimeout = options.pongTimeout().toNanos();
-        boolean idleExpired = false;
-        boolean dead = false;
-        WebSocketSession.Output ping = null;
-        synchronized (lock) {
-            livenessTimer = null;
-            if (carrierClosed || closeQueued || outputDone || terminated) {
-                return; // closing or closed: the close timeout governs from here
-            }
-            long next = Long.MAX_VALUE;
-            if (idle > 0) {
-                long deadline = lastActivity + idle;
-                if (now - deadline >= 0) {
-                    idleExpired = true;
-                } else {
-                    next = deadline - now;
-                }
-            }
-            if (!idleExpired && interval > 0) {
-                if (pingSentAt != 0 && lastReceived - pingSentAt > 0) {
-                    pingSentAt = 0; // the peer sent something after our ping: alive
-                }
-                if (pingSentAt != 0) {
-                    long deadline = pingSentAt + pongTimeout;
-                    if (now - deadline < 0) {
-                        next = Math.min(next, deadline - now);
-                    } else if (readPending) {
-                        dead = true; // we are reading, and nothing came: the peer (or the path) is gone
-                    } else {
-                        // not reading (the listener stopped requesting): a Pong could not be seen
-                        pingSentAt = 0;
-                    }
-                }
-                if (!dead && pingSentAt == 0) {
-                    long due = lastPingAt + interval;
-                    if (now - due >= 0 && session.state().canSend()) {
-                        byte[] id = ByteBuffer.allocate(8).putLong(++keepalivePings).array();
-                        notePingLocked(id, now);
-                        ping = session.ping(ByteBuffer.wrap(id));
-                        writes.addLocked(ping, null);
-                        lastPingAt = now;
-                        pingSentAt = now;
-                        next = Math.min(next, Math.min(interval, pongTimeout));
-                    } else {
-                        next = Math.min(next, Math.max(due - now, 1));
-                    }
-                }
-            }
-            if (!idleExpired && !dead && next != Long.MAX_VALUE) {
-                livenessTimer = timers.schedule(this::checkLiveness, next, TimeUnit.NANOSECONDS);
-            }
-        }
-        if (ping != null) {
-            writes.flush();
-        }
-        if (idleExpired) {
-            LOG.debug("h2ws socket {}: no frame either way for {}: closing with 1001", path, options.idleTimeout());
-            sendClose(CloseCodes.GOING_AWAY, "idle timeout");
-        } else if (dead) {
-            LOG.debug("h2ws socket {}: no answer to a ping within {}: aborting", path, options.pongTimeout());
-            carrierFailure = new IOException("ping timeout");
-            abortQuietly(carrierFailure);
-            signal();
-        }
+        lifecycle.abort(new IOException("aborted"));
     }
 
     /** Bytes waiting to be written (queued frames, including automatic Pongs). */
@@ -640,50 +261,14 @@ public final class RealWebSocket implements H2wsSocket {
 
     /** Completes once the carrier is released: after a clean close, an abort or a failure. */
     public CompletableFuture<Void> whenCarrierDone() {
-        return carrierDone;
+        return lifecycle.carrierDone();
     }
 
-    private void startCloseTimer() {
-        long nanos = options.closeTimeout().toNanos();
+    /** The socket's lifecycle state now (for tests and diagnostics). */
+    public SocketState state() {
         synchronized (lock) {
-            if (closeTimer != null || carrierClosed) {
-                return;
-            }
-            closeTimer = timers.schedule(this::closeTimedOut, Math.max(nanos, 1), TimeUnit.NANOSECONDS);
+            return lifecycle.stateLocked();
         }
-    }
-
-    private void closeTimedOut() {
-        boolean closed;
-        synchronized (lock) {
-            closed = carrierClosed;
-        }
-        if (!closed) {
-            LOG.debug("h2ws socket {}: close handshake timed out after {}", path, options.closeTimeout());
-            carrierFailure = new IOException("close handshake timed out after " + options.closeTimeout());
-            abortQuietly(carrierFailure);
-            signal();
-        }
-    }
-
-    private void abortQuietly(Throwable cause) {
-        synchronized (lock) {
-            if (carrierClosed) {
-                return;
-            }
-            failQueuedLocked(cause);
-        }
-        markCarrierClosed();
-        carrier.abort(cause);
-    }
-
-    @Override
-    public void request(long n) {
-        if (n <= 0) {
-            throw new IllegalArgumentException("request(" + n + "): demand must be positive");
-        }
-        demand.accumulateAndGet(n, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
-        signal();
     }
 
     @Override
@@ -694,24 +279,15 @@ public final class RealWebSocket implements H2wsSocket {
     @Override
     public boolean isOutputClosed() {
         synchronized (lock) {
-            return closeQueued || outputDone || !session.state().canSend();
+            return !lifecycle.stateLocked().canSend() || !session.state().canSend();
         }
     }
 
     @Override
     public boolean isInputClosed() {
         synchronized (lock) {
-            return session.isInputDone() || inputFinished;
+            return session.isInputDone() || lifecycle.stateLocked().inputEnded();
         }
-    }
-
-    @Override
-    public void abort() {
-        terminated = true;
-        synchronized (lock) {
-            session.abort();
-        }
-        abortQuietly(new IOException("aborted"));
     }
 
     @Override
@@ -764,59 +340,11 @@ public final class RealWebSocket implements H2wsSocket {
         this.flowBlocked = source;
     }
 
-    private void notePing(ByteBuffer payload) {
-        long now = System.nanoTime();
-        byte[] b = new byte[payload.remaining()];
-        payload.get(b);
-        synchronized (lock) {
-            notePingLocked(b, now);
-        }
-    }
-
-    private void notePingLocked(byte[] payload, long now) {
-        if (pingsOut == null) {
-            pingsOut = new java.util.ArrayDeque<>(4);
-        }
-        if (pingsOut.size() == 16) {
-            pingsOut.removeFirst(); // never answered: forget the oldest
-        }
-        pingsOut.addLast(new PingOut(payload, now));
-    }
-
-    /** A Pong answering one of our pings gives a round trip; pings older than it will not be answered (5.5.3). */
-    private void matchPong(ByteBuffer data) {
-        long now = System.nanoTime();
-        synchronized (lock) {
-            if (pingsOut == null || pingsOut.isEmpty()) {
-                return;
-            }
-            int n = 0;
-            for (PingOut p : pingsOut) {
-                n++;
-                if (ByteBuffer.wrap(p.payload()).equals(data)) {
-                    for (int i = 0; i < n; i++) {
-                        pingsOut.removeFirst();
-                    }
-                    long rtt = now - p.nanos();
-                    pingRttMin = pingRtts == 0 ? rtt : Math.min(pingRttMin, rtt);
-                    pingRttMax = Math.max(pingRttMax, rtt);
-                    pingRttLast = rtt;
-                    pingRttSum += rtt;
-                    pingRtts++;
-                    return;
-                }
-            }
-        }
-    }
-
     @Override
     public io.h2ws.trace.SocketStats stats() {
         io.h2ws.trace.SocketStats s;
         synchronized (lock) {
-            s = io.h2ws.trace.SocketStats.fromCounters(session.counters());
-            if (pingRtts > 0) {
-                s = s.withPings(pingRtts, pingRttMin, pingRttMax, pingRttLast, pingRttSum);
-            }
+            s = liveness.withPingsLocked(io.h2ws.trace.SocketStats.fromCounters(session.counters()));
         }
         io.h2ws.trace.FlowBlocked f = flowBlocked;
         return f == null ? s : s.withBlocked(f.streamBlockedNanos(), f.connectionBlockedNanos());

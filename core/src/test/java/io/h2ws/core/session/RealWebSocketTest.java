@@ -292,8 +292,8 @@ class RealWebSocketTest {
             @Override public java.net.SocketAddress localAddress() { return null; }
         };
         Recorder r = new Recorder(false);
-        new RealWebSocket(carrier, Role.CLIENT, new io.h2ws.core.wire.Rfc6455Mapping(Role.CLIENT), r, WebSocketOptions.DEFAULTS,
-                "", "/joined", 0, Timers.shared()).start();
+        RealWebSocket.open(carrier, new SocketSetup(Role.CLIENT, false, "", "/joined", null, null, WebSocketOptions.DEFAULTS), r)
+                .start();
         WebSocket ws = r.opened.get(10, TimeUnit.SECONDS);
         ws.request(1);
         ByteBuffer twoTexts = ByteBuffer.allocate(6);

@@ -9,7 +9,6 @@ import io.h2ws.Transport;
 import io.h2ws.WebSocketOptions;
 import io.h2ws.core.wire.Carrier;
 import io.h2ws.core.wire.DirectBufferPool;
-import io.h2ws.core.wire.Rfc6455Mapping;
 import io.h2ws.core.wire.SerialExecutor;
 
 /**
@@ -63,8 +62,9 @@ public final class WritePathJitWarmup {
         int warm = args.length > 0 ? Integer.parseInt(args[0]) : 300_000;
         boolean pooled = args.length < 2 || args[1].equals("pool");
         CountingCarrier carrier = new CountingCarrier(pooled);
-        RealWebSocket socket = new RealWebSocket(carrier, Role.SERVER, new Rfc6455Mapping(Role.SERVER),
-                new WebSocket.Listener() { }, WebSocketOptions.DEFAULTS, "", "/warm", 0, Timers.shared()).start();
+        RealWebSocket socket = RealWebSocket.open(carrier,
+                new SocketSetup(Role.SERVER, false, "", "/warm", null, null, WebSocketOptions.DEFAULTS), new WebSocket.Listener() { })
+                .start();
         long expected = 0;
         ByteBuffer empty = ByteBuffer.allocate(0);
         long sink = 0;

@@ -251,8 +251,7 @@ class MessageMappingTest {
                 return super.onText(ws, data, last);
             }
         };
-        InMemorySockets.Pair p = InMemorySockets.open(client, server, WebSocketOptions.DEFAULTS,
-                new MessageMapping(), new MessageMapping());
+        InMemorySockets.Pair p = InMemorySockets.open(client, server, WebSocketOptions.DEFAULTS, true, null);
         assertEquals("h2-message", p.client().wireMapping());
         p.client().sendText("över the mapping", true).get(5, TimeUnit.SECONDS);
         assertEquals("över the mapping", client.next(Rec.Text.class).text());
