@@ -1,5 +1,6 @@
 package io.h2ws.h1;
 
+import java.net.http.WebSocket;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,6 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.h2ws.Transport;
+import io.h2ws.WebSocketOptions;
+import io.h2ws.core.extension.DeflateConfig;
+import io.h2ws.core.extension.DeflateParams;
 import io.h2ws.core.handshake.AcceptKey;
 import io.h2ws.core.handshake.HandshakeHeaders;
 import io.h2ws.core.handshake.HeaderTokens;
@@ -141,18 +145,13 @@ public final class H1UpgradeHandler extends Handler.Wrapper {
 
         EndPointCarrier carrier = new EndPointCarrier(endPoint, request.getComponents().getExecutor(),
                 request.getComponents().getByteBufferPool(), Role.SERVER, EndPointCarrier.backstopIdleTimeout(accept.options()));
-        RealWebSocket socket = new RealWebSocket(carrier, Role.SERVER, new Rfc6455Mapping(Role.SERVER),
-                accept.listener(), accept.options(), accept.subprotocol(), pathQuery, 0, Timers.shared(),
-                accept.deflate(), accept.endpoint().deflate());
-        io.h2ws.trace.TraceListener t = trace;
+        RealWebSocket socket = openSocket(carrier, Role.SERVER, accept.listener(), accept.options(),
+                accept.subprotocol(), pathQuery, accept.deflate(), accept.endpoint().deflate());
+        HandshakeTrace t = HandshakeTrace.of(trace);
         if (t != null) {
-            String conn = io.h2ws.trace.TraceIds.nextConnection();
-            String sock = io.h2ws.trace.TraceIds.nextSocket();
-            io.h2ws.trace.TraceListener.safely(t, new io.h2ws.trace.TraceEvent.Http1(System.nanoTime(), conn, sock, false,
-                    "GET " + pathQuery + " HTTP/1.1"));
-            io.h2ws.trace.TraceListener.safely(t, new io.h2ws.trace.TraceEvent.Http1(System.nanoTime(), conn, sock, true,
-                    "HTTP/1.1 101 Switching Protocols"));
-            io.h2ws.trace.SocketTracer.attach(t, socket, conn, sock, io.h2ws.trace.TraceEvent.ABSENT, "server");
+            t.line(false, "GET " + pathQuery + " HTTP/1.1");
+            t.line(true, "HTTP/1.1 101 Switching Protocols");
+            t.attach(socket, "server");
         }
         carrier.onOpened(() -> {
             openSockets.add(socket);
@@ -175,6 +174,14 @@ public final class H1UpgradeHandler extends Handler.Wrapper {
         LOG.debug("upgrading {} from {} to a WebSocket", pathQuery, hr.remote());
         response.write(true, null, callback);
         return true;
+    }
+
+    // kept apart, like its twin in HandshakeConnection, so one socket factory (issue 17) can replace both
+    private static RealWebSocket openSocket(EndPointCarrier carrier, Role role, WebSocket.Listener listener,
+                                            WebSocketOptions options, String subprotocol, String path,
+                                            DeflateParams deflate, DeflateConfig deflateConfig) {
+        return new RealWebSocket(carrier, role, new Rfc6455Mapping(role), listener, options, subprotocol, path, 0,
+                Timers.shared(), deflate, deflateConfig);
     }
 
     private static boolean hasBody(HttpFields fields) {
