@@ -1,5 +1,6 @@
 package io.h2ws.h1;
 
+import java.net.http.WebSocket;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,8 +28,6 @@ import io.h2ws.core.handshake.HeaderTokens;
 import io.h2ws.core.session.RealWebSocket;
 import io.h2ws.core.session.SocketSetup;
 import io.h2ws.core.session.Role;
-import io.h2ws.core.session.Timers;
-import io.h2ws.core.wire.Rfc6455Mapping;
 import io.h2ws.server.Endpoints;
 import io.h2ws.server.HandshakeDecision;
 import io.h2ws.server.HandshakeRequest;
@@ -144,15 +143,11 @@ public final class H1UpgradeHandler extends Handler.Wrapper {
                 request.getComponents().getByteBufferPool(), Role.SERVER, EndPointCarrier.backstopIdleTimeout(accept.options()));
         RealWebSocket socket = RealWebSocket.open(carrier, new SocketSetup(Role.SERVER, false, accept.subprotocol(), pathQuery,
                 accept.deflate(), accept.endpoint().deflate(), accept.options()), accept.listener());
-        io.h2ws.trace.TraceListener t = trace;
+        HandshakeTrace t = HandshakeTrace.of(trace);
         if (t != null) {
-            String conn = io.h2ws.trace.TraceIds.nextConnection();
-            String sock = io.h2ws.trace.TraceIds.nextSocket();
-            io.h2ws.trace.TraceListener.safely(t, new io.h2ws.trace.TraceEvent.Http1(System.nanoTime(), conn, sock, false,
-                    "GET " + pathQuery + " HTTP/1.1"));
-            io.h2ws.trace.TraceListener.safely(t, new io.h2ws.trace.TraceEvent.Http1(System.nanoTime(), conn, sock, true,
-                    "HTTP/1.1 101 Switching Protocols"));
-            io.h2ws.trace.SocketTracer.attach(t, socket, conn, sock, io.h2ws.trace.TraceEvent.ABSENT, "server");
+            t.line(false, "GET " + pathQuery + " HTTP/1.1");
+            t.line(true, "HTTP/1.1 101 Switching Protocols");
+            t.attach(socket, "server");
         }
         carrier.onOpened(() -> {
             openSockets.add(socket);
@@ -176,6 +171,8 @@ public final class H1UpgradeHandler extends Handler.Wrapper {
         response.write(true, null, callback);
         return true;
     }
+
+    // kept apart, like its twin in HandshakeConnection, so one socket factory (issue 17) can replace both
 
     private static boolean hasBody(HttpFields fields) {
         if (fields.contains(HttpHeader.TRANSFER_ENCODING)) {
