@@ -1,6 +1,7 @@
 package io.h2ws.h2;
 
 import java.io.IOException;
+import java.net.URI;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.WebSocket;
 import java.time.Duration;
@@ -39,12 +40,12 @@ import io.h2ws.core.wire.WireMapping;
 import io.h2ws.h2.trace.H2Tracer;
 
 /** One socket being opened: waits for a stream, sends the extended CONNECT, reads the answer. */
-final class ExtendedConnectAttempt implements Stream.Listener {
+final class ExtendedConnectAttempt implements Stream.Listener, Origin.Waiter {
 
     // the connector's logger, so that logging set up for H2Connector still covers the handshakes
     private static final Logger LOG = LoggerFactory.getLogger(H2Connector.class);
 
-    final ClientRequest request;
+    private final ClientRequest request;
     private final WebSocket.Listener listener;
     private final CompletableFuture<H2wsSocket> result;
     private final AtomicBoolean settled = new AtomicBoolean();
@@ -71,11 +72,18 @@ final class ExtendedConnectAttempt implements Stream.Listener {
         timer = Timers.shared().schedule(() -> timedOut(timeout), Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
     }
 
-    boolean isSettled() {
+    @Override
+    public URI uri() {
+        return request.uri();
+    }
+
+    @Override
+    public boolean isSettled() {
         return settled.get();
     }
 
-    void granted(ClientConnection c) {
+    @Override
+    public void granted(ClientConnection c) {
         conn = c;
         if (isSettled()) {
             releaseSlot();
@@ -237,28 +245,32 @@ final class ExtendedConnectAttempt implements Stream.Listener {
         releaseSlot();
     }
 
-    void timedOut(Duration timeout) {
-        if (settled.compareAndSet(false, true)) {
-            abandoned = true;
-            Stream s = stream;
-            if (s != null) {
-                reset(s);
-            }
+    private void timedOut(Duration timeout) {
+        if (abandon()) {
             result.completeExceptionally(new HttpConnectTimeoutException(request.uri()
                     + ": WebSocket over HTTP/2 not open within " + timeout));
         }
     }
 
-    void fail(Throwable failure) {
-        if (settled.compareAndSet(false, true)) {
-            abandoned = true;
-            Stream s = stream;
-            if (s != null) {
-                reset(s);
-            }
+    @Override
+    public void fail(Throwable failure) {
+        if (abandon()) {
             cancelTimer();
             result.completeExceptionally(failure);
         }
+    }
+
+    /** Settles the attempt as failed; true for the one caller that did, who completes the result. */
+    private boolean abandon() {
+        if (!settled.compareAndSet(false, true)) {
+            return false;
+        }
+        abandoned = true;
+        Stream s = stream;
+        if (s != null) {
+            reset(s);
+        }
+        return true;
     }
 
     private void cancelTimer() {

@@ -27,13 +27,26 @@ final class Origin {
     // the connector's logger, so that logging set up for H2Connector still covers its pool
     private static final Logger LOG = LoggerFactory.getLogger(H2Connector.class);
 
+    /** A socket waiting for a stream: an extended CONNECT attempt, as the origin sees it. */
+    interface Waiter {
+        URI uri();
+
+        /** Failed, timed out or open: its turn is skipped. */
+        boolean isSettled();
+
+        /** Its turn: one stream of {@code c} is counted for it until it releases the stream. */
+        void granted(ClientConnection c);
+
+        void fail(Throwable failure);
+    }
+
     final H2ConnectionPool pool;
     final String key;
     private final boolean secure;
     private final String host;
     private final int port;
     private final List<ClientConnection> conns = new ArrayList<>();
-    private final ArrayDeque<ExtendedConnectAttempt> waiters = new ArrayDeque<>();
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
 
     Origin(H2ConnectionPool pool, String key, boolean secure, String host, int port) {
         this.pool = pool;
@@ -51,7 +64,7 @@ final class Origin {
         return List.copyOf(conns);
     }
 
-    void acquire(ExtendedConnectAttempt a) {
+    void acquire(Waiter a) {
         synchronized (this) {
             waiters.add(a);
         }
@@ -63,7 +76,7 @@ final class Origin {
         List<Runnable> grants = new ArrayList<>();
         synchronized (this) {
             while (!waiters.isEmpty()) {
-                ExtendedConnectAttempt a = waiters.peek();
+                Waiter a = waiters.peek();
                 if (a.isSettled()) {
                     waiters.poll();
                     continue;
@@ -136,7 +149,7 @@ final class Origin {
 
     /** The connection never became usable: waiters fail unless another connection may serve them. */
     void connectionFailed(ClientConnection c, Function<URI, IOException> failure) {
-        List<ExtendedConnectAttempt> failed = new ArrayList<>();
+        List<Waiter> failed = new ArrayList<>();
         synchronized (this) {
             if (c.state == State.CLOSED) {
                 return;
@@ -153,8 +166,8 @@ final class Origin {
                 }
             }
         }
-        for (ExtendedConnectAttempt a : failed) {
-            a.fail(failure.apply(a.request.uri()));
+        for (Waiter a : failed) {
+            a.fail(failure.apply(a.uri()));
         }
         dispatch();
     }
@@ -167,7 +180,7 @@ final class Origin {
     }
 
     /** Puts a waiter back first in line, e.g. when Jetty counted a closing stream still open. */
-    void retry(ExtendedConnectAttempt a) {
+    void retry(Waiter a) {
         synchronized (this) {
             waiters.addFirst(a);
         }
@@ -175,13 +188,13 @@ final class Origin {
     }
 
     void failAll(Function<URI, IOException> failure) {
-        List<ExtendedConnectAttempt> failed;
+        List<Waiter> failed;
         synchronized (this) {
             failed = new ArrayList<>(waiters);
             waiters.clear();
         }
-        for (ExtendedConnectAttempt a : failed) {
-            a.fail(failure.apply(a.request.uri()));
+        for (Waiter a : failed) {
+            a.fail(failure.apply(a.uri()));
         }
     }
 }
