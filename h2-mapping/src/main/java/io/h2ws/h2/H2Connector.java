@@ -1,45 +1,20 @@
 package io.h2ws.h2;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.WebSocket;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Function;
 
 import javax.net.ssl.SSLContext;
 
-import org.eclipse.jetty.http.HostPortHttpField;
-import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http.HttpFields;
-import org.eclipse.jetty.http.MetaData;
-import org.eclipse.jetty.http2.ErrorCode;
 import org.eclipse.jetty.http2.api.Session;
-import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.client.HTTP2Client;
-import org.eclipse.jetty.http2.frames.GoAwayFrame;
-import org.eclipse.jetty.http2.frames.HeadersFrame;
-import org.eclipse.jetty.http2.frames.ResetFrame;
-import org.eclipse.jetty.http2.frames.SettingsFrame;
 import org.eclipse.jetty.io.ClientConnector;
-import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -49,19 +24,6 @@ import io.h2ws.H2wsSocket;
 import io.h2ws.Transport;
 import io.h2ws.client.ClientRequest;
 import io.h2ws.client.Connector;
-import io.h2ws.client.HandshakeFailedException;
-import io.h2ws.core.handshake.ExtensionHeader;
-import io.h2ws.core.handshake.HandshakeException;
-import io.h2ws.core.handshake.HandshakeHeaders;
-import io.h2ws.core.handshake.Subprotocols;
-import io.h2ws.core.session.RealWebSocket;
-import io.h2ws.core.session.SocketSetup;
-import io.h2ws.core.session.Role;
-import io.h2ws.core.session.Timers;
-import io.h2ws.client.ClientHandshake;
-import io.h2ws.core.wire.MessageMapping;
-import io.h2ws.core.wire.Rfc6455Mapping;
-import io.h2ws.core.wire.WireMapping;
 
 /**
  * Client sockets over HTTP/2 (RFC 8441) on Jetty's {@link HTTP2Client}: one HTTP/2 connection
@@ -92,15 +54,8 @@ public final class H2Connector implements Connector, AutoCloseable {
     }
 
     private final HTTP2Client client;
-    private final SslContextFactory.Client sslContextFactory;
     private final Duration connectTimeout;
-    private final StreamLimitPolicy policy;
-    private final int maxConnectionsPerOrigin;
-    private final Map<String, Origin> origins = new ConcurrentHashMap<>();
-    private final io.h2ws.h2.trace.H2Tracer tracer;
-    private final Duration keepaliveInterval; // null: off
-    private final Duration keepaliveTimeout;
-    private volatile boolean closed;
+    private final H2ConnectionPool pool;
 
     /** A connector with the defaults: JDK trust store, 10 s connect timeout, {@link StreamLimitPolicy#WAIT}. */
     public H2Connector() {
@@ -109,12 +64,8 @@ public final class H2Connector implements Connector, AutoCloseable {
 
     private H2Connector(Builder b) {
         this.connectTimeout = b.connectTimeout;
-        this.policy = b.policy;
-        this.maxConnectionsPerOrigin = b.maxConnectionsPerOrigin;
-        this.keepaliveInterval = b.keepaliveInterval;
-        this.keepaliveTimeout = b.keepaliveTimeout;
         ClientConnector connector = new ClientConnector();
-        sslContextFactory = new SslContextFactory.Client();
+        SslContextFactory.Client sslContextFactory = new SslContextFactory.Client();
         if (b.sslContext != null) {
             sslContextFactory.setSslContext(b.sslContext);
         }
@@ -127,7 +78,9 @@ public final class H2Connector implements Connector, AutoCloseable {
         // would let a few stalled sockets block all the others (see spec-notes/rfc8441-mapping.md).
         client.setInitialSessionRecvWindow(1 << 30);
         client.addEventListener(DirectOutputFix.INSTANCE); // Jetty's HTTP/2 output would aggregate into heap buffers
-        tracer = b.trace == null && !b.stats ? null : io.h2ws.h2.trace.H2Tracer.install(client, b.trace);
+        io.h2ws.h2.trace.H2Tracer tracer = b.trace == null && !b.stats ? null : io.h2ws.h2.trace.H2Tracer.install(client, b.trace);
+        pool = new H2ConnectionPool(client, sslContextFactory, b.policy, b.maxConnectionsPerOrigin,
+                b.keepaliveInterval, b.keepaliveTimeout, tracer);
         try {
             client.start();
         } catch (Exception e) {
@@ -157,30 +110,20 @@ public final class H2Connector implements Connector, AutoCloseable {
             result.completeExceptionally(new IllegalArgumentException("H2Connector opens HTTP/2 sockets only; asked for H1"));
             return result;
         }
-        if (closed) {
+        if (pool.isClosed()) {
             result.completeExceptionally(new IOException(request.uri() + ": connector closed"));
             return result;
         }
         Duration timeout = request.connectTimeout() != null ? request.connectTimeout() : connectTimeout;
-        Attempt attempt = new Attempt(request, listener, result);
-        // on the timer thread itself, not the pool: the timeout must fire while every pool thread is busy
-        attempt.timer = Timers.shared().schedule(() -> attempt.timedOut(timeout), Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
-        origin(request).acquire(attempt);
+        ExtendedConnectAttempt attempt = new ExtendedConnectAttempt(request, listener, result, pool.tracer);
+        attempt.armTimeout(timeout);
+        pool.origin(request).acquire(attempt);
         return result;
-    }
-
-    private Origin origin(ClientRequest request) {
-        String host = request.uri().getHost().toLowerCase(Locale.ROOT);
-        String key = (request.secure() ? "https" : "http") + "://" + host + ":" + request.port();
-        return origins.computeIfAbsent(key, k -> new Origin(k, request.secure(), host, request.port()));
     }
 
     /** Open (or opening) HTTP/2 connections to the origin of {@code uri}: for tests and statistics. */
     public int connectionCount(URI uri) {
-        boolean secure = "wss".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme());
-        int port = uri.getPort() > 0 ? uri.getPort() : secure ? 443 : 80;
-        Origin o = origins.get((secure ? "https" : "http") + "://" + uri.getHost().toLowerCase(Locale.ROOT) + ":" + port);
-        return o == null ? 0 : o.connectionCount();
+        return pool.connectionCount(uri);
     }
 
     /**
@@ -190,16 +133,10 @@ public final class H2Connector implements Connector, AutoCloseable {
      */
     public List<io.h2ws.trace.ConnectionStats> connectionStats() {
         List<io.h2ws.trace.ConnectionStats> all = new ArrayList<>();
-        for (Origin o : origins.values()) {
-            List<Conn> conns;
-            synchronized (o) {
-                conns = List.copyOf(o.conns);
-            }
-            for (Conn c : conns) {
-                Session session = c.session;
-                if (session != null) {
-                    all.add(c.stats(session));
-                }
+        for (ClientConnection c : pool.connections()) {
+            Session session = c.session;
+            if (session != null) {
+                all.add(c.stats(session));
             }
         }
         return all;
@@ -211,18 +148,9 @@ public final class H2Connector implements Connector, AutoCloseable {
      * when there is no open connection to that origin.
      */
     public CompletableFuture<Duration> ping(URI uri) {
-        boolean secure = "wss".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme());
-        int port = uri.getPort() > 0 ? uri.getPort() : secure ? 443 : 80;
-        Origin o = origins.get((secure ? "https" : "http") + "://" + uri.getHost().toLowerCase(Locale.ROOT) + ":" + port);
-        List<Conn> conns = List.of();
-        if (o != null) {
-            synchronized (o) {
-                conns = List.copyOf(o.conns);
-            }
-        }
         CompletableFuture<Duration> first = null;
-        for (Conn c : conns) {
-            if (c.session != null && c.state == ConnState.READY) {
+        for (ClientConnection c : pool.connections(uri)) {
+            if (c.session != null && c.state == ClientConnection.State.READY) {
                 CompletableFuture<Duration> f = c.ping();
                 if (first == null) {
                     first = f;
@@ -235,30 +163,16 @@ public final class H2Connector implements Connector, AutoCloseable {
 
     /** Open (or opening) HTTP/2 connections to every origin. */
     public int connectionCount() {
-        int n = 0;
-        for (Origin o : origins.values()) {
-            n += o.connectionCount();
-        }
-        return n;
+        return pool.connectionCount();
     }
 
     /** Stops the HTTP/2 client: open sockets end with 1006, waiting ones fail. Idempotent. */
     @Override
     public void close() {
-        if (closed) {
+        if (pool.isClosed()) {
             return;
         }
-        closed = true;
-        for (Origin o : origins.values()) {
-            o.failAll(uri -> new IOException(uri + ": connector closed"));
-            List<Conn> conns;
-            synchronized (o) {
-                conns = List.copyOf(o.conns);
-            }
-            for (Conn c : conns) {
-                c.stopKeepalive(); // also done when Jetty reports each session closed; this is the backstop
-            }
-        }
+        pool.close();
         try {
             client.stop();
         } catch (Exception e) {
@@ -269,567 +183,6 @@ public final class H2Connector implements Connector, AutoCloseable {
     /** Same as {@link #close()}. */
     public void stop() {
         close();
-    }
-
-    // ------------------------------------------------------------------ connections per origin
-
-    /** The connections to one origin and the sockets waiting for a stream on them. */
-    private final class Origin {
-        private final String key;
-        private final boolean secure;
-        private final String host;
-        private final int port;
-        private final List<Conn> conns = new ArrayList<>();
-        private final ArrayDeque<Attempt> waiters = new ArrayDeque<>();
-
-        Origin(String key, boolean secure, String host, int port) {
-            this.key = key;
-            this.secure = secure;
-            this.host = host;
-            this.port = port;
-        }
-
-        synchronized int connectionCount() {
-            return conns.size();
-        }
-
-        void acquire(Attempt a) {
-            synchronized (this) {
-                waiters.add(a);
-            }
-            dispatch();
-        }
-
-        /** Hands free streams to waiters in arrival order; opens a connection when one is needed. */
-        void dispatch() {
-            List<Runnable> grants = new ArrayList<>();
-            synchronized (this) {
-                while (!waiters.isEmpty()) {
-                    Attempt a = waiters.peek();
-                    if (a.isSettled()) {
-                        waiters.poll();
-                        continue;
-                    }
-                    Conn c = free();
-                    if (c == null) {
-                        break;
-                    }
-                    waiters.poll();
-                    c.active++;
-                    grants.add(() -> a.granted(c));
-                }
-                if (!waiters.isEmpty() && needsConnection() && !closed) {
-                    open();
-                }
-            }
-            grants.forEach(Runnable::run);
-        }
-
-        private Conn free() {
-            for (Conn c : conns) {
-                if (c.state == ConnState.READY && !c.goingAway && !c.isDead() && c.active < c.maxStreams) {
-                    return c;
-                }
-            }
-            return null;
-        }
-
-        private boolean needsConnection() {
-            int usable = 0;
-            for (Conn c : conns) {
-                if (c.state == ConnState.CONNECTING) {
-                    return false; // wait for its SETTINGS before deciding
-                }
-                if (c.state == ConnState.READY && !c.goingAway && !c.isDead()) {
-                    usable++;
-                }
-            }
-            return usable == 0 || (policy == StreamLimitPolicy.NEW_CONNECTION && usable < maxConnectionsPerOrigin);
-        }
-
-        private void open() {
-            Conn c = new Conn(this);
-            conns.add(c);
-            InetSocketAddress address = new InetSocketAddress(host, port);
-            Promise<Session> promise = new Promise<>() {
-                @Override
-                public void succeeded(Session session) {
-                    c.session = session;
-                }
-
-                @Override
-                public void failed(Throwable x) {
-                    connectionFailed(c, uri -> new IOException(uri + ": cannot connect to " + key + ": " + x, x));
-                }
-            };
-            LOG.debug("h2ws: opening an HTTP/2 connection to {}", key);
-            if (secure) {
-                client.connect(sslContextFactory, address, c, promise);
-            } else {
-                client.connect(address, c, promise);
-            }
-        }
-
-        void ready(Conn c) {
-            synchronized (this) {
-                if (c.state != ConnState.CONNECTING) {
-                    return;
-                }
-                c.state = ConnState.READY;
-            }
-            dispatch();
-        }
-
-        /** The connection never became usable: waiters fail unless another connection may serve them. */
-        void connectionFailed(Conn c, Function<URI, IOException> failure) {
-            List<Attempt> failed = new ArrayList<>();
-            synchronized (this) {
-                if (c.state == ConnState.CLOSED) {
-                    return;
-                }
-                boolean wasReady = c.state == ConnState.READY;
-                c.state = ConnState.CLOSED;
-                conns.remove(c);
-                LOG.debug("h2ws: connection to {} removed (was ready: {}), {} left", key, wasReady, conns.size());
-                if (!wasReady) {
-                    boolean alternative = conns.stream().anyMatch(o -> o.state != ConnState.CLOSED && !o.goingAway);
-                    if (!alternative) {
-                        failed.addAll(waiters);
-                        waiters.clear();
-                    }
-                }
-            }
-            for (Attempt a : failed) {
-                a.fail(failure.apply(a.request.uri()));
-            }
-            dispatch();
-        }
-
-        void release(Conn c) {
-            synchronized (this) {
-                c.active--;
-            }
-            dispatch();
-        }
-
-        /** Puts a waiter back first in line, e.g. when Jetty counted a closing stream still open. */
-        void retry(Attempt a) {
-            synchronized (this) {
-                waiters.addFirst(a);
-            }
-            Timers.shared().schedule(() -> client.getExecutor().execute(this::dispatch), 10, TimeUnit.MILLISECONDS);
-        }
-
-        void failAll(Function<URI, IOException> failure) {
-            List<Attempt> failed;
-            synchronized (this) {
-                failed = new ArrayList<>(waiters);
-                waiters.clear();
-            }
-            for (Attempt a : failed) {
-                a.fail(failure.apply(a.request.uri()));
-            }
-        }
-    }
-
-    private enum ConnState { CONNECTING, READY, CLOSED }
-
-    /** One HTTP/2 connection, and its session listener. Counters are guarded by the origin. */
-    private final class Conn implements Session.Listener {
-        private final Origin origin;
-        private final Set<StreamCarrier> carriers = ConcurrentHashMap.newKeySet();
-        volatile Session session;
-        ConnState state = ConnState.CONNECTING;
-        boolean goingAway;
-        int maxStreams = Integer.MAX_VALUE;
-        int active;
-        // PINGs sent by ping(), by payload (the nanoTime of the send); round trips measured
-        private final Map<Long, CompletableFuture<Duration>> pings = new ConcurrentHashMap<>();
-        private long pingCount, pingMin, pingLast; // under this
-        /** PING-based dead-peer detection; null when off or before the connection is ready. */
-        private volatile ConnectionKeepalive keepalive;
-
-        Conn(Origin origin) {
-            this.origin = origin;
-        }
-
-        /** A PING of the keepalive went unanswered: the connection is being aborted. */
-        boolean isDead() {
-            ConnectionKeepalive k = keepalive;
-            return k != null && k.isDead();
-        }
-
-        private void startKeepalive(Session session) {
-            if (keepaliveInterval == null || keepalive != null) {
-                return;
-            }
-            ConnectionKeepalive k = new ConnectionKeepalive(session, keepaliveInterval, keepaliveTimeout,
-                    client.getExecutor(), this::hasStreams, this::closed, origin.key + " " + session.getLocalSocketAddress());
-            keepalive = k;
-            k.start();
-        }
-
-        private boolean hasStreams() {
-            synchronized (origin) {
-                return active > 0 || !carriers.isEmpty();
-            }
-        }
-
-        void stopKeepalive() {
-            ConnectionKeepalive k = keepalive;
-            if (k != null) {
-                k.stop();
-            }
-        }
-
-        CompletableFuture<Duration> ping() {
-            CompletableFuture<Duration> f = new CompletableFuture<>();
-            long sent = System.nanoTime();
-            pings.put(sent, f);
-            session.ping(new org.eclipse.jetty.http2.frames.PingFrame(sent, false), Callback.from(() -> { }, x -> {
-                pings.remove(sent);
-                f.completeExceptionally(x);
-            }));
-            return f;
-        }
-
-        @Override
-        public void onPing(Session session, org.eclipse.jetty.http2.frames.PingFrame frame) {
-            if (!frame.isReply()) {
-                return;
-            }
-            ConnectionKeepalive k = keepalive;
-            if (k != null && k.onPing(frame)) {
-                return;
-            }
-            long now = System.nanoTime();
-            CompletableFuture<Duration> f = pings.remove(frame.getPayloadAsLong());
-            if (f == null) {
-                return; // not one of ours
-            }
-            long rtt = now - frame.getPayloadAsLong();
-            synchronized (this) {
-                pingMin = pingCount == 0 ? rtt : Math.min(pingMin, rtt);
-                pingLast = rtt;
-                pingCount++;
-            }
-            f.complete(Duration.ofNanos(rtt));
-        }
-
-        io.h2ws.trace.ConnectionStats stats(Session session) {
-            io.h2ws.trace.ConnectionStats s;
-            if (tracer != null) {
-                s = tracer.connectionStats(session);
-            } else {
-                long[] bytes = io.h2ws.h2.trace.H2Tracer.bytes(session);
-                s = new io.h2ws.trace.ConnectionStats(null, io.h2ws.h2.trace.H2Tracer.remote(session), -1, -1, bytes[0],
-                        bytes[1], 0, 0, 0, 0);
-            }
-            synchronized (this) {
-                return new io.h2ws.trace.ConnectionStats(s.id(), s.remote(), s.framesIn(), s.framesOut(), s.bytesIn(),
-                        s.bytesOut(), s.blockedNanos(), pingCount, pingMin, pingLast);
-            }
-        }
-
-        @Override
-        public void onSettings(Session session, SettingsFrame frame) {
-            if (frame.isReply()) {
-                return;
-            }
-            this.session = session;
-            Map<Integer, Integer> settings = frame.getSettings();
-            Integer max = settings.get(SettingsFrame.MAX_CONCURRENT_STREAMS);
-            boolean first;
-            synchronized (origin) {
-                if (max != null) {
-                    maxStreams = max;
-                }
-                first = state == ConnState.CONNECTING;
-            }
-            if (!first) {
-                origin.dispatch(); // the limit may have grown
-                return;
-            }
-            Integer connect = settings.get(SettingsFrame.ENABLE_CONNECT_PROTOCOL);
-            if (connect == null || connect != 1) {
-                // RFC 8441 section 3: without the setting the client MUST NOT send :protocol.
-                LOG.debug("h2ws: {} does not allow extended CONNECT (SETTINGS {})", origin.key, settings);
-                String detail = "SETTINGS_ENABLE_CONNECT_PROTOCOL is " + (connect == null ? "absent" : connect);
-                origin.connectionFailed(this, uri -> new ExtendedConnectNotSupportedException(uri, detail));
-                session.close(ErrorCode.NO_ERROR.code, "no extended CONNECT", Callback.NOOP);
-                return;
-            }
-            startKeepalive(session);
-            origin.ready(this);
-        }
-
-        @Override
-        public void onGoAway(Session session, GoAwayFrame frame) {
-            synchronized (origin) {
-                goingAway = true;
-            }
-            LOG.debug("h2ws: GOAWAY from {}: {}", origin.key, frame);
-            origin.dispatch();
-        }
-
-        @Override
-        public boolean onIdleTimeout(Session session) {
-            synchronized (origin) {
-                // Open WebSockets keep the connection; each has its own idle timeout.
-                return active == 0;
-            }
-        }
-
-        @Override
-        public void onClose(Session session, GoAwayFrame frame, Callback callback) {
-            closed(new IOException("HTTP/2 connection to " + origin.key + " closed: " + frame));
-            callback.succeeded();
-        }
-
-        @Override
-        public void onFailure(Session session, Throwable failure, Callback callback) {
-            closed(failure instanceof IOException ? failure : new IOException("HTTP/2 connection to " + origin.key + " failed: " + failure, failure));
-            callback.succeeded();
-        }
-
-        private void closed(Throwable cause) {
-            LOG.debug("h2ws: connection to {} ended: {}", origin.key, cause.getMessage());
-            stopKeepalive();
-            origin.connectionFailed(this, uri -> new IOException(uri + ": " + cause.getMessage(), cause));
-            for (StreamCarrier c : List.copyOf(carriers)) {
-                c.fail(cause);
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------ one socket's handshake
-
-    /** One socket being opened: waits for a stream, sends the extended CONNECT, reads the answer. */
-    private final class Attempt implements Stream.Listener {
-        final ClientRequest request;
-        private final WebSocket.Listener listener;
-        private final CompletableFuture<H2wsSocket> result;
-        private final AtomicBoolean settled = new AtomicBoolean();
-        private final AtomicBoolean released = new AtomicBoolean();
-        volatile ScheduledFuture<?> timer;
-        private volatile Conn conn;
-        private volatile Stream stream;
-        private volatile StreamCarrier carrier;
-        /** Failed or timed out: a stream that shows up later is reset. */
-        private volatile boolean abandoned;
-
-        Attempt(ClientRequest request, WebSocket.Listener listener, CompletableFuture<H2wsSocket> result) {
-            this.request = request;
-            this.listener = listener;
-            this.result = result;
-        }
-
-        boolean isSettled() {
-            return settled.get();
-        }
-
-        void granted(Conn c) {
-            conn = c;
-            if (isSettled()) {
-                releaseSlot();
-                return;
-            }
-            HttpFields.Mutable fields = HttpFields.build();
-            fields.put(HandshakeHeaders.SEC_WEBSOCKET_VERSION, HandshakeHeaders.VERSION);
-            if (!request.subprotocols().isEmpty()) {
-                fields.put(HandshakeHeaders.SEC_WEBSOCKET_PROTOCOL, String.join(", ", request.subprotocols()));
-            }
-            String extensions = ClientHandshake.extensionOffer(request);
-            if (extensions != null) {
-                fields.put(HandshakeHeaders.SEC_WEBSOCKET_EXTENSIONS, extensions);
-            }
-            for (Map.Entry<String, String> h : request.headers()) {
-                fields.add(h.getKey().toLowerCase(Locale.ROOT), h.getValue());
-            }
-            // RFC 8441 section 4/5: CONNECT + :protocol, with the ws(s) URI's http(s) scheme.
-            MetaData.ConnectRequest connect = new MetaData.ConnectRequest(request.secure() ? "https" : "http",
-                    new HostPortHttpField(request.authority()), request.pathAndQuery(), fields,
-                    request.messageMapping() ? MessageMapping.PROTOCOL : HandshakeHeaders.WEBSOCKET);
-            c.session.newStream(new HeadersFrame(connect, null, false), new Promise<>() {
-                @Override
-                public void succeeded(Stream s) {
-                    stream = s;
-                    if (abandoned) {
-                        reset(s); // timed out or failed while the HEADERS were on their way
-                    }
-                }
-
-                @Override
-                public void failed(Throwable x) {
-                    releaseSlot();
-                    if (x instanceof IllegalStateException && String.valueOf(x.getMessage()).contains("Max local stream count")) {
-                        LOG.debug("h2ws: {} stream limit reached in Jetty's count; retrying", conn.origin.key);
-                        released.set(false);
-                        conn.origin.retry(Attempt.this);
-                        return;
-                    }
-                    fail(new IOException(request.uri() + ": cannot open an HTTP/2 stream: " + x, x));
-                }
-            }, this);
-        }
-
-        private void releaseSlot() {
-            Conn c = conn;
-            if (c != null && released.compareAndSet(false, true)) {
-                c.origin.release(c);
-            }
-        }
-
-        @Override
-        public void onHeaders(Stream s, HeadersFrame frame) {
-            if (!(frame.getMetaData() instanceof MetaData.Response response)) {
-                StreamCarrier c = carrier;
-                if (c != null) {
-                    c.onTrailersFrame(frame); // reported with the END_STREAM behind them
-                }
-                return;
-            }
-            int status = response.getStatus();
-            if (status < 200) {
-                return; // interim response: the real one follows
-            }
-            if (status >= 300) {
-                reset(s);
-                fail(new HandshakeFailedException(request.uri(), status, "the server refused the extended CONNECT"));
-                return;
-            }
-            if (frame.isEndStream()) {
-                fail(new HandshakeFailedException(request.uri(), status, "the server ended the stream in its 2xx answer (RFC 8441 section 5)"));
-                return;
-            }
-            HttpFields fields = response.getHttpFields();
-            ClientHandshake.Agreed agreed;
-            try {
-                agreed = ClientHandshake.check(request, fields.getValuesList(HandshakeHeaders.SEC_WEBSOCKET_PROTOCOL),
-                        fields.getValuesList(HandshakeHeaders.SEC_WEBSOCKET_EXTENSIONS));
-            } catch (HandshakeException | IllegalArgumentException e) {
-                reset(s);
-                fail(new HandshakeFailedException(request.uri(), -1, e instanceof HandshakeException h ? h.reason() : e.getMessage()));
-                return;
-            }
-            StreamCarrier c = new StreamCarrier(s, request.secure());
-            carrier = c;
-            c.startReading(); // what the server sends before the socket starts waits in the carrier
-            // The socket starts off the thread reading the connection (often its selector's, in
-            // non-blocking mode), since onOpen and the continuations of the future may block. With
-            // every thread of the pool busy the start waits; the connect timeout keeps running
-            // meanwhile (on h2ws's timer, not the pool) and, if it fires first, the stream is reset.
-            StreamCarrier.offload(s, () -> start(s, c, agreed));
-        }
-
-        private void start(Stream s, StreamCarrier c, ClientHandshake.Agreed agreed) {
-            if (!settled.compareAndSet(false, true)) {
-                reset(s);
-                return;
-            }
-            cancelTimer();
-            Conn owner = conn;
-            RealWebSocket socket = RealWebSocket.open(c, new SocketSetup(Role.CLIENT, request.messageMapping(),
-                    agreed.subprotocol(), request.pathAndQuery(), agreed.deflate(), request.deflate(), request.options()), listener);
-            owner.carriers.add(c);
-            socket.whenCarrierDone().whenComplete((v, e) -> owner.carriers.remove(c));
-            if (tracer != null) {
-                tracer.attach(socket, s, "client");
-            }
-            socket.start();
-            result.complete(socket);
-        }
-
-        @Override
-        public void onDataAvailable(Stream s) {
-            StreamCarrier c = carrier;
-            if (c != null) {
-                c.streamListener().onDataAvailable(s);
-            } else {
-                // body of a refused answer: drop it
-                Stream.Listener.AUTO_DISCARD.onDataAvailable(s);
-            }
-        }
-
-        @Override
-        public void onReset(Stream s, ResetFrame frame, Callback callback) {
-            StreamCarrier c = carrier;
-            if (c != null) {
-                c.streamListener().onReset(s, frame, callback);
-                return;
-            }
-            fail(new IOException(request.uri() + ": the server reset the stream before answering: "
-                    + ErrorCode.toString(frame.getError(), "error " + frame.getError())));
-            callback.succeeded();
-        }
-
-        @Override
-        public void onFailure(Stream s, int error, String reason, Throwable failure, Callback callback) {
-            StreamCarrier c = carrier;
-            if (c != null) {
-                c.streamListener().onFailure(s, error, reason, failure, callback);
-                return;
-            }
-            fail(new IOException(request.uri() + ": stream failed before the answer: " + reason, failure));
-            callback.succeeded();
-        }
-
-        @Override
-        public void onIdleTimeout(Stream s, TimeoutException x, Promise<Boolean> promise) {
-            promise.succeeded(false); // the connect timeout and the socket's idle timeout decide
-        }
-
-        @Override
-        public void onClosed(Stream s) {
-            releaseSlot();
-        }
-
-        void timedOut(Duration timeout) {
-            if (settled.compareAndSet(false, true)) {
-                abandoned = true;
-                Stream s = stream;
-                if (s != null) {
-                    reset(s);
-                }
-                result.completeExceptionally(new HttpConnectTimeoutException(request.uri()
-                        + ": WebSocket over HTTP/2 not open within " + timeout));
-            }
-        }
-
-        void fail(Throwable failure) {
-            if (settled.compareAndSet(false, true)) {
-                abandoned = true;
-                Stream s = stream;
-                if (s != null) {
-                    reset(s);
-                }
-                cancelTimer();
-                result.completeExceptionally(failure);
-            }
-        }
-
-        private void cancelTimer() {
-            ScheduledFuture<?> t = timer;
-            if (t != null) {
-                t.cancel(false);
-            }
-        }
-
-        private void reset(Stream s) {
-            if (!s.isReset() && !s.isClosed()) {
-                s.reset(new ResetFrame(s.getId(), ErrorCode.CANCEL_STREAM_ERROR.code), Callback.NOOP);
-            }
-        }
-    }
-
-    private static String joined(HttpFields fields, String name) {
-        List<String> values = new ArrayList<>();
-        for (HttpField f : fields) {
-            if (f.is(name)) {
-                values.add(f.getValue() == null ? "" : f.getValue());
-            }
-        }
-        return values.isEmpty() ? null : String.join(", ", values);
     }
 
     /** The HTTP/2 client's buffer pool, for tests that account for direct memory. */
@@ -961,8 +314,6 @@ public final class H2Connector implements Connector, AutoCloseable {
 
     @Override
     public String toString() {
-        Map<String, Integer> counts = new HashMap<>();
-        origins.forEach((k, o) -> counts.put(k, o.connectionCount()));
-        return "H2Connector" + counts;
+        return "H2Connector" + pool;
     }
 }

@@ -1,25 +1,14 @@
 package io.h2ws.h2;
 
-import java.io.IOException;
-import java.net.SocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 import org.eclipse.jetty.http.HttpException;
-import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
-import org.eclipse.jetty.http.HttpMethod;
-import org.eclipse.jetty.http.HttpURI;
-import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http.MetaData;
-import org.eclipse.jetty.http2.HTTP2Stream;
 import org.eclipse.jetty.http2.api.Session;
 import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.api.server.ServerSessionListener;
@@ -36,22 +25,8 @@ import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.util.Callback;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import io.h2ws.Transport;
-import io.h2ws.core.handshake.ExtensionHeader;
-import io.h2ws.core.handshake.HandshakeHeaders;
-import io.h2ws.core.session.RealWebSocket;
-import io.h2ws.core.session.SocketSetup;
-import io.h2ws.core.session.Role;
-import io.h2ws.core.session.Timers;
-import io.h2ws.core.wire.MessageMapping;
-import io.h2ws.core.wire.Rfc6455Mapping;
-import io.h2ws.core.wire.WireMapping;
 import io.h2ws.server.Endpoints;
-import io.h2ws.server.HandshakeDecision;
-import io.h2ws.server.HandshakeRequest;
 import io.h2ws.server.OpenSockets;
 import io.h2ws.server.ServerHandshake;
 
@@ -76,8 +51,6 @@ import io.h2ws.server.ServerHandshake;
  * PINGs, and one whose PING goes unanswered is closed with all its sockets (1006).
  */
 public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory implements ConnectionFactory.Upgrading {
-
-    private static final Logger LOG = LoggerFactory.getLogger(H2ServerConnectionFactory.class);
 
     /** Default SETTINGS_MAX_CONCURRENT_STREAMS: one WebSocket per stream, so far above Jetty's 128. */
     public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 1024;
@@ -227,135 +200,46 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
         return settings;
     }
 
+    /** Where accepted sockets are tracked. */
+    OpenSockets openSockets() {
+        return openSockets;
+    }
+
+    Endpoints endpoints() {
+        return endpoints;
+    }
+
+    /** The tracer of {@link #setTrace}, or null. */
+    io.h2ws.h2.trace.H2Tracer tracer() {
+        return tracer;
+    }
+
     /** One per HTTP/2 connection. */
     private final class SessionListener implements ServerSessionListener {
-        private final boolean secure;
         private final Executor executor;
-        private final Set<StreamCarrier> carriers = ConcurrentHashMap.newKeySet();
-        private volatile ConnectionKeepalive keepalive;
+        private final ConnectionSockets sockets = new ConnectionSockets();
+        private final ExtendedConnectAcceptor acceptor;
 
         SessionListener(boolean secure, Executor executor) {
-            this.secure = secure;
             this.executor = executor;
+            this.acceptor = new ExtendedConnectAcceptor(H2ServerConnectionFactory.this, secure, sockets);
         }
 
         @Override
         public Map<Integer, Integer> onPreface(Session session) {
-            Duration interval = keepaliveInterval;
-            Duration timeout = keepaliveTimeout;
-            if (interval != null && timeout != null && keepalive == null) {
-                ConnectionKeepalive k = new ConnectionKeepalive(session, interval, timeout, executor,
-                        () -> !session.getStreams().isEmpty(), this::failAll, "client " + session.getRemoteSocketAddress());
-                keepalive = k;
-                k.start();
-            }
+            sockets.startKeepalive(session, keepaliveInterval, keepaliveTimeout, executor,
+                    () -> !session.getStreams().isEmpty(), this::failAll, "client " + session.getRemoteSocketAddress());
             return settings();
         }
 
         @Override
         public void onPing(Session session, PingFrame frame) {
-            ConnectionKeepalive k = keepalive;
-            if (k != null) {
-                k.onPing(frame);
-            }
+            sockets.onPing(frame);
         }
 
         @Override
         public Stream.Listener onNewStream(Stream stream, HeadersFrame frame) {
-            MetaData metaData = frame.getMetaData();
-            if (!(metaData instanceof MetaData.Request request)) {
-                return reject(stream, frame, 400, "not a request", Map.of());
-            }
-            if (!HttpMethod.CONNECT.is(request.getMethod())) {
-                return nonWebSocketHandler.handle(stream, request, frame.isEndStream());
-            }
-            String protocol = request.getProtocol();
-            if (protocol == null) {
-                // A classic CONNECT asks for a TCP tunnel (RFC 9113 section 8.5); this server is
-                // no proxy. The method is understood but not allowed here: 405, and an empty
-                // Allow because the authority-form target allows no method at all.
-                return reject(stream, frame, 405, "CONNECT without :protocol (a tunnel) is not supported",
-                        Map.of("allow", ""));
-            }
-            boolean messageMapping = MessageMapping.PROTOCOL.equalsIgnoreCase(protocol);
-            if (!messageMapping && !HandshakeHeaders.WEBSOCKET.equalsIgnoreCase(protocol)) {
-                // RFC 8441 section 4: the :protocol names what the tunnel carries. We understand
-                // the request form but do not implement that protocol: 501 (RFC 9110 section
-                // 15.6.2), not 400, because nothing about the request is malformed.
-                LOG.debug("h2ws: stream #{} asks for :protocol {}", stream.getId(), printable(protocol));
-                return reject(stream, frame, 501, "unsupported :protocol: this server speaks websocket", Map.of());
-            }
-            HttpURI uri = request.getHttpURI();
-            String scheme = uri.getScheme();
-            if (scheme == null || !(scheme.equals("http") || scheme.equals("https"))) {
-                return reject(stream, frame, 400, "extended CONNECT needs :scheme http or https (RFC 8441 section 4)", Map.of());
-            }
-            String path = uri.getPathQuery();
-            if (path == null || path.isEmpty() || path.charAt(0) != '/') {
-                return reject(stream, frame, 400, "extended CONNECT needs an origin-form :path (RFC 8441 section 4)", Map.of());
-            }
-            String authority = uri.getAuthority();
-            if (uri.getHost() == null || uri.getHost().isEmpty()) {
-                return reject(stream, frame, 400, "extended CONNECT needs :authority (RFC 8441 section 4)", Map.of());
-            }
-            if (frame.isEndStream()) {
-                return reject(stream, frame, 400, "extended CONNECT must not end the stream (RFC 8441 section 4)", Map.of());
-            }
-            SocketAddress remote = stream.getSession().getRemoteSocketAddress();
-            HandshakeRequest handshake = new HandshakeRequest(Transport.H2, secure, path, authority,
-                    lowerCaseFields(request.getHttpFields()), remote);
-            HandshakeDecision decision = ServerHandshake.decide(endpoints, handshake);
-            if (decision instanceof HandshakeDecision.Reject r) {
-                return reject(stream, frame, r.status(), r.reason(), r.headers());
-            }
-            return accept(stream, handshake, (HandshakeDecision.Accept) decision, messageMapping);
-        }
-
-        private Stream.Listener accept(Stream stream, HandshakeRequest handshake, HandshakeDecision.Accept accept,
-                                       boolean messageMapping) {
-            StreamCarrier carrier = new StreamCarrier(stream, secure);
-            // Jetty installs the listener we return only after onNewStream returns, but the
-            // socket may start (and demand) as soon as the HEADERS below are written, possibly
-            // before that. Jetty's HTTP2Stream hands data demanded without a listener to
-            // AUTO_DISCARD: the client's first frames vanished now and then in H2InteropTest.
-            // So install it now (Jetty sets the same listener again afterwards).
-            if (stream instanceof HTTP2Stream h2) {
-                h2.setListener(carrier.streamListener());
-                carrier.startReading(); // what the client sends right after its CONNECT waits in the carrier
-            }
-            HttpFields.Mutable fields = HttpFields.build();
-            if (accept.subprotocol() != null) {
-                fields.put(HandshakeHeaders.SEC_WEBSOCKET_PROTOCOL, accept.subprotocol());
-            }
-            if (!accept.extensions().isEmpty()) {
-                fields.put(HandshakeHeaders.SEC_WEBSOCKET_EXTENSIONS, ExtensionHeader.format(accept.extensions()));
-            }
-            // RFC 8441 section 5: a 2xx without END_STREAM opens the tunnel; no Sec-WebSocket-Accept.
-            MetaData.Response response = new MetaData.Response(200, null, HttpVersion.HTTP_2, fields);
-            stream.headers(new HeadersFrame(stream.getId(), response, null, false), Callback.from(() -> {
-                RealWebSocket socket = RealWebSocket.open(carrier, new SocketSetup(Role.SERVER, messageMapping,
-                        accept.subprotocol(), handshake.path(), accept.deflate(), accept.endpoint().deflate(), accept.options()),
-                        accept.listener());
-                carriers.add(carrier);
-                socket.whenCarrierDone().whenComplete((v, e) -> carriers.remove(carrier));
-                openSockets.add(socket);
-                io.h2ws.h2.trace.H2Tracer t = tracer;
-                if (t != null) {
-                    t.attach(socket, stream, "server");
-                }
-                LOG.debug("h2ws: accepted WebSocket {} on stream #{} from {}", handshake.path(), stream.getId(), handshake.remote());
-                socket.start();
-            }, failure -> {
-                LOG.debug("h2ws: could not answer the WebSocket handshake on stream #{}", stream.getId(), failure);
-                carrier.fail(failure);
-            }));
-            return carrier.streamListener();
-        }
-
-        private Stream.Listener reject(Stream stream, HeadersFrame frame, int status, String reason, Map<String, String> headers) {
-            LOG.debug("h2ws: refusing stream #{} with {}: {}", stream.getId(), status, reason);
-            NonWebSocketHandler.respond(stream, status, headers, reason + "\n", frame.isEndStream());
-            return Stream.Listener.AUTO_DISCARD;
+            return acceptor.onNewStream(stream, frame);
         }
 
         @Override
@@ -366,42 +250,19 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
 
         @Override
         public void onClose(Session session, GoAwayFrame frame, Callback callback) {
-            failAll(new IOException("HTTP/2 connection closed: " + frame));
+            failAll(ConnectionSockets.closed("HTTP/2 connection", frame));
             callback.succeeded();
         }
 
         @Override
         public void onFailure(Session session, Throwable failure, Callback callback) {
-            failAll(failure instanceof IOException ? failure : new IOException("HTTP/2 connection failed: " + failure, failure));
+            failAll(ConnectionSockets.failed("HTTP/2 connection", failure));
             callback.succeeded();
         }
 
         private void failAll(Throwable cause) {
-            ConnectionKeepalive k = keepalive;
-            if (k != null) {
-                k.stop();
-            }
-            for (StreamCarrier c : List.copyOf(carriers)) {
-                c.fail(cause);
-            }
+            sockets.stopKeepalive();
+            sockets.failAll(cause);
         }
-    }
-
-    static Map<String, List<String>> lowerCaseFields(HttpFields fields) {
-        Map<String, List<String>> out = new LinkedHashMap<>();
-        for (HttpField f : fields) {
-            out.computeIfAbsent(f.getLowerCaseName(), k -> new ArrayList<>()).add(f.getValue() == null ? "" : f.getValue());
-        }
-        return out;
-    }
-
-    /** Peer text for a log line or a body: printable ASCII only, bounded. */
-    static String printable(String s) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < s.length() && i < 64; i++) {
-            char c = s.charAt(i);
-            b.append(c >= 0x20 && c < 0x7f ? c : '?');
-        }
-        return s.length() > 64 ? b + "..." : b.toString();
     }
 }
