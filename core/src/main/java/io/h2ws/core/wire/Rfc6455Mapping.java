@@ -40,7 +40,8 @@ public final class Rfc6455Mapping implements WireMapping {
     @Override
     public Decoder newDecoder(FrameSink sink) {
         boolean expectMasked = role == Role.SERVER;
-        FrameDecoder decoder = new FrameDecoder(new FrameSink() {
+        // the frame decoder knows no Close outside frames: RFC 6455 has none
+        FrameDecoder decoder = new FrameDecoder(new io.h2ws.core.frame.FrameSink() {
             @Override
             public void onHeader(FrameHeader header) {
                 if (header.masked() != expectMasked) {
