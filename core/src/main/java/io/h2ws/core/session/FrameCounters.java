@@ -1,6 +1,11 @@
 package io.h2ws.core.session;
 
+import java.nio.charset.StandardCharsets;
+
+import io.h2ws.core.frame.CloseCodes;
 import io.h2ws.core.frame.FrameEncoder;
+import io.h2ws.core.frame.FrameHeader;
+import io.h2ws.core.frame.Opcode;
 import io.h2ws.core.wire.MessageMapping;
 import io.h2ws.core.wire.Rfc6455Mapping;
 import io.h2ws.core.wire.WireMapping;
@@ -19,6 +24,7 @@ final class FrameCounters {
     private long wireBytesOut;
     private long payloadBytesIn;
     private long payloadBytesOut;
+    private long activity;
 
     FrameCounters(WireMapping mapping, Role role) {
         this.rfc6455Framing = mapping instanceof Rfc6455Mapping;
@@ -29,20 +35,38 @@ final class FrameCounters {
         this.observer = observer;
     }
 
+    /**
+     * A received frame of this opcode starts or brings payload: activity, unless it is a Pong,
+     * which answers our keepalive ping and so must not keep an idle connection alive.
+     */
+    void touch(int opcode) {
+        if (opcode != Opcode.PONG) {
+            activity++;
+        }
+    }
+
+    long activity() {
+        return activity;
+    }
+
     /** {framesIn, framesOut, wireBytesIn, wireBytesOut, payloadBytesIn, payloadBytesOut}. */
     long[] snapshot() {
         return new long[] {framesIn, framesOut, wireBytesIn, wireBytesOut, payloadBytesIn, payloadBytesOut};
     }
 
     /** A frame decoded from the carrier's data: its header is counted as the mapping encodes it. */
-    void in(int opcode, boolean fin, int rsv, boolean masked, long payloadLength, int closeCode) {
-        long header = rfc6455Framing ? FrameEncoder.headerLength(payloadLength, masked)
-                : MessageMapping.headerLength(payloadLength);
-        in(opcode, fin, rsv, masked, payloadLength, header + payloadLength, closeCode);
+    void in(FrameHeader h, int closeCode) {
+        long len = h.payloadLength();
+        long header = rfc6455Framing ? FrameEncoder.headerLength(len, h.masked()) : MessageMapping.headerLength(len);
+        in(h.opcode(), h.fin(), h.rsv(), h.masked(), len, header + len, closeCode);
     }
 
-    /** A frame as it came, with {@code wireBytes} 0 for one the mapping carried outside its data. */
-    void in(int opcode, boolean fin, int rsv, boolean masked, long payloadLength, long wireBytes, int closeCode) {
+    /** The peer's Close, which the mapping carried outside its data: no bytes on the wire. */
+    void inClose(int code, String reason) {
+        in(Opcode.CLOSE, true, 0, false, CloseCodes.payloadLength(code, reason.getBytes(StandardCharsets.UTF_8)), 0, code);
+    }
+
+    private void in(int opcode, boolean fin, int rsv, boolean masked, long payloadLength, long wireBytes, int closeCode) {
         framesIn++;
         wireBytesIn += wireBytes;
         payloadBytesIn += payloadLength;

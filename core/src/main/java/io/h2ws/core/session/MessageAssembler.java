@@ -9,10 +9,11 @@ import io.h2ws.core.frame.Opcode;
 import io.h2ws.core.frame.Utf8Decoder;
 
 /**
- * The receive side of a data message: joins its frames, inflates it when it came compressed
- * (RFC 7692), decodes text as UTF-8 across frame boundaries, and hands it to the application as
- * {@link Event.Text} or {@link Event.Binary} parts. Which frames may come, and when, is the
- * session's rule: this class assembles what the session lets through.
+ * The receive side of a message: joins a data message's frames, inflates it when it came
+ * compressed (RFC 7692), decodes text as UTF-8 across frame boundaries, and hands it to the
+ * application as {@link Event.Text} or {@link Event.Binary} parts; gathers a control frame's
+ * payload, which may come in chunks too. Which frames may come, and when, is the session's rule:
+ * this class assembles what the session lets through.
  */
 final class MessageAssembler {
 
@@ -32,6 +33,8 @@ final class MessageAssembler {
     private int opcode = -1; // TEXT or BINARY while a message is open
     private boolean compressed;
     private long frameLength; // the current frame's announced length, to size the first part
+    private boolean discarding;
+    private ByteBuffer control; // payload of the control frame being decoded
 
     MessageAssembler(Queue<Event> events, MessageInflater inflater) {
         this.events = events;
@@ -54,21 +57,31 @@ final class MessageAssembler {
         frameLength = length;
     }
 
+    /** A control frame starts, between or inside data messages; its length is already checked. */
+    void controlFrame(long length) {
+        control = ByteBuffer.allocate((int) length);
+    }
+
+    /** The whole payload of the control frame that just ended. */
+    ByteBuffer takeControl() {
+        ByteBuffer data = control.flip();
+        control = null;
+        return data;
+    }
+
     /** Payload of the current frame, as it came on the wire. */
     void payload(ByteBuffer chunk) {
-        if (compressed) {
+        if (control != null) {
+            control.put(chunk);
+        } else if (compressed) {
             inflater.inflate(chunk, false, inflated);
         } else {
             onDecodedPayload(chunk);
         }
     }
 
-    /**
-     * The current frame ended; a final one ends the message (its last part is handed out).
-     *
-     * @param discard drop the data instead of handing it out (see {@link #flush})
-     */
-    void frameEnd(boolean fin, boolean discard) {
+    /** The current frame ended; a final one ends the message (its last part is handed out). */
+    void frameEnd(boolean fin) {
         frameLength = 0;
         if (!fin) {
             return;
@@ -80,23 +93,20 @@ final class MessageAssembler {
         if (opcode == Opcode.TEXT) {
             utf8.finish();
         }
-        flush(true, discard);
+        flush(true);
         opcode = -1;
     }
 
     /** At the end of a read: hands out the message decoded so far only if it has grown large. */
-    void flushIfLarge(boolean discard) {
+    void flushIfLarge() {
         if (binaryPart != null && binaryPart.position() >= PART_SIZE || textPart.length() >= PART_SIZE / 2) {
-            flush(false, discard);
+            flush(false);
         }
     }
 
-    /**
-     * Hands out what has been decoded of the open message; {@code last} ends it. With
-     * {@code discard} (the message mapping after our Close) the data is dropped instead.
-     */
-    void flush(boolean last, boolean discard) {
-        if (discard) {
+    /** Hands out what has been decoded of the open message; {@code last} ends it. */
+    void flush(boolean last) {
+        if (discarding) {
             drop();
             return;
         }
@@ -112,6 +122,12 @@ final class MessageAssembler {
                 events.add(new Event.Binary(data, last));
             }
         }
+    }
+
+    /** From now on messages are assembled and dropped, never handed out. */
+    void discardFromNowOn() {
+        discarding = true;
+        drop();
     }
 
     /** Forgets what was decoded of the open message (the connection failed). */

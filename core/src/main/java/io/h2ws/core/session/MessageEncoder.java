@@ -76,10 +76,10 @@ final class MessageEncoder {
         int length = CloseCodes.payloadLength(code, CloseCodes.sendableReason(code, r));
         Map<String, String> trailers = wire.closeTrailers(code, r);
         if (trailers != null) {
-            return counters.out(Output.of(NO_BUFFERS, true, trailers), Opcode.CLOSE, true, 0, length, code);
+            return counters.out(output(NO_BUFFERS, true, trailers), Opcode.CLOSE, true, 0, length, code);
         }
         ByteBuffer payload = CloseCodes.formatPayload(code, r);
-        return counters.out(Output.of(wire.encode(true, 0, Opcode.CLOSE, payload), true), Opcode.CLOSE, true, 0,
+        return counters.out(output(wire.encode(true, 0, Opcode.CLOSE, payload), true, null), Opcode.CLOSE, true, 0,
                 length, code);
     }
 
@@ -102,7 +102,7 @@ final class MessageEncoder {
 
     private Output frame(int opcode, ByteBuffer payload) {
         long len = payload.remaining();
-        return counters.out(Output.of(wire.encode(true, 0, opcode, payload), false), opcode, true, 0, len, -1);
+        return counters.out(output(wire.encode(true, 0, opcode, payload), false, null), opcode, true, 0, len, -1);
     }
 
     private Output data(int opcode, ByteBuffer payload, boolean last) {
@@ -126,7 +126,15 @@ final class MessageEncoder {
         }
         sendingOpcode = last ? -1 : opcode;
         long len = payload.remaining();
-        return counters.out(Output.of(wire.encode(last, rsv, wireOpcode, payload), false), wireOpcode, last, rsv, len, -1);
+        return counters.out(output(wire.encode(last, rsv, wireOpcode, payload), false, null), wireOpcode, last, rsv, len, -1);
+    }
+
+    private static Output output(ByteBuffer[] buffers, boolean last, Map<String, String> trailers) {
+        long n = 0;
+        for (ByteBuffer b : buffers) {
+            n += b.remaining();
+        }
+        return new Output(buffers, last, n, trailers);
     }
 
     private IllegalStateException messageOpen() {

@@ -1,7 +1,6 @@
 package io.h2ws.core.session;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
@@ -31,19 +30,7 @@ public final class WebSocketSession {
      * Buffers to write in order; {@code last} ends our half of the carrier after them, with
      * {@code trailers} (non-null only for a Close in a mapping that carries it in trailers).
      */
-    public record Output(ByteBuffer[] buffers, boolean last, long size, Map<String, String> trailers) {
-        static Output of(ByteBuffer[] buffers, boolean last) {
-            return of(buffers, last, null);
-        }
-
-        static Output of(ByteBuffer[] buffers, boolean last, Map<String, String> trailers) {
-            long n = 0;
-            for (ByteBuffer b : buffers) {
-                n += b.remaining();
-            }
-            return new Output(buffers, last, n, trailers);
-        }
-    }
+    public record Output(ByteBuffer[] buffers, boolean last, long size, Map<String, String> trailers) {}
 
     /** Limits and switches; see {@code WebSocketOptions} for their meaning and defaults. */
     public record Config(long maxFrameSize, long maxMessageSize, int allowedRsv, boolean autoPong) {}
@@ -55,22 +42,19 @@ public final class WebSocketSession {
     private final Deque<Event> events = new ArrayDeque<>();
     private final Deque<Output> internalOutput = new ArrayDeque<>();
     private final FrameCounters counters;
+    private final FrameRules rules;
     private final MessageAssembler assembler;
     private final MessageEncoder encoder;
 
     private SessionState state = SessionState.OPEN;
     private boolean inputDone;
 
-    // receive side: the frame being decoded and the data message it belongs to
-    private FrameHeader frame;
-    private long messageBytes;
-    private ByteBuffer control; // payload of the control frame being decoded
+    private FrameHeader frame; // the frame being decoded
 
     private int closeCodeSent = -1;
     private int closeCodeReceived = -1;
     /** A violation decoded but not yet taken by {@link #poll}: its Close is queued when it is. */
     private ProtocolViolation pendingFailure;
-    private long activity;
 
     public WebSocketSession(Role role, WireMapping mapping, Config config) {
         this(role, mapping, config, null, null);
@@ -84,19 +68,17 @@ public final class WebSocketSession {
     public WebSocketSession(Role role, WireMapping mapping, Config config, DeflateParams deflate, DeflateConfig deflateConfig) {
         this.role = role;
         this.counters = new FrameCounters(mapping, role);
-        MessageDeflater deflater = null;
-        MessageInflater inflater = null;
-        DeflateConfig dc = null;
+        DeflateConfig dc = deflate == null ? null : deflateConfig == null ? DeflateConfig.defaults() : deflateConfig;
         if (deflate != null) {
-            dc = deflateConfig == null ? DeflateConfig.defaults() : deflateConfig;
             config = new Config(config.maxFrameSize(), config.maxMessageSize(),
                     config.allowedRsv() | FrameHeader.RSV1, config.autoPong());
-            deflater = MessageDeflater.forSending(role, deflate, dc);
-            inflater = MessageInflater.forReceiving(role, deflate, dc, config.maxMessageSize());
         }
         this.config = config;
-        this.assembler = new MessageAssembler(events, inflater);
-        this.encoder = new MessageEncoder(mapping.newEncoder(), counters, deflater, dc);
+        this.rules = new FrameRules(config);
+        this.assembler = new MessageAssembler(events, deflate == null ? null
+                : MessageInflater.forReceiving(role, deflate, dc, config.maxMessageSize()));
+        this.encoder = new MessageEncoder(mapping.newEncoder(), counters,
+                deflate == null ? null : MessageDeflater.forSending(role, deflate, dc), dc);
         this.decoder = mapping.newDecoder(new Sink());
         this.discardDataAfterCloseSent = mapping.discardsDataAfterCloseSent();
     }
@@ -132,7 +114,7 @@ public final class WebSocketSession {
      * idle timeout watches (Pongs answer keepalive pings, so they do not count as activity).
      */
     public long activity() {
-        return activity;
+        return counters.activity();
     }
 
     /** The code of the Close frame we received (1005 for none), or -1. */
@@ -155,7 +137,7 @@ public final class WebSocketSession {
         }
         try {
             decoder.decode(bytes);
-            assembler.flushIfLarge(discarding());
+            assembler.flushIfLarge();
         } catch (InputDone done) {
             bytes.position(bytes.limit());
         } catch (ProtocolViolation v) {
@@ -250,14 +232,9 @@ public final class WebSocketSession {
         events.add(new Event.Failed(v));
     }
 
-    /** The message mapping's rule: after our Close, incoming data messages are dropped. */
-    private boolean discarding() {
-        return discardDataAfterCloseSent && state == SessionState.CLOSE_SENT;
-    }
-
     /** The peer's Close, checked by {@link CloseCodes#received}: it ends our input. */
     private void closeReceived(CloseCodes.Close close) {
-        assembler.flush(false, discarding());
+        assembler.flush(false);
         closeCodeReceived = close.code();
         inputDone = true;
         state = state == SessionState.CLOSE_SENT ? SessionState.CLOSED : SessionState.CLOSE_RECEIVED;
@@ -274,7 +251,7 @@ public final class WebSocketSession {
         }
     }
 
-    /** The receive rules of RFC 6455 sections 5.2 to 5.5 and 7.4.1, applied to each decoded frame. */
+    /** Applies {@link FrameRules} to each decoded frame, then hands it to where it belongs. */
     private final class Sink implements WireMapping.FrameSink {
         @Override
         public void onHeader(FrameHeader h) {
@@ -282,74 +259,23 @@ public final class WebSocketSession {
                 throw InputDone.INSTANCE;
             }
             int op = h.opcode();
-            if (op != Opcode.PONG) {
-                activity++;
-            }
-            if (!Opcode.isKnown(op)) {
-                throw new ProtocolViolation(CloseCodes.PROTOCOL_ERROR, "RFC 6455 section 5.2",
-                        "reserved opcode 0x" + Integer.toHexString(op));
-            }
-            if ((h.rsv() & ~config.allowedRsv()) != 0) {
-                throw new ProtocolViolation(CloseCodes.PROTOCOL_ERROR, "RFC 6455 section 5.2",
-                        "RSV bits 0x" + Integer.toHexString(h.rsv()) + " set without a negotiated extension");
-            }
-            boolean rsv1 = (h.rsv() & FrameHeader.RSV1) != 0;
-            if (rsv1 && (Opcode.isControl(op) || op == Opcode.CONTINUATION)) {
-                throw new ProtocolViolation(CloseCodes.PROTOCOL_ERROR, "RFC 7692 section 6.1",
-                        "RSV1 on a " + Opcode.name(op) + " frame; only a message's first frame may carry it");
-            }
+            counters.touch(op);
+            rules.check(h, assembler.isOpen());
             if (Opcode.isControl(op)) {
-                if (!h.fin()) {
-                    throw new ProtocolViolation(CloseCodes.PROTOCOL_ERROR, "RFC 6455 section 5.5",
-                            "fragmented control frame");
-                }
-                if (!Opcode.payloadFits(op, h.payloadLength())) {
-                    throw new ProtocolViolation(CloseCodes.PROTOCOL_ERROR, "RFC 6455 section 5.5",
-                            "control frame payload of " + h.payloadLength() + " bytes (max " + Opcode.MAX_CONTROL_PAYLOAD + ")");
-                }
-                control = ByteBuffer.allocate((int) h.payloadLength());
+                assembler.controlFrame(h.payloadLength());
             } else {
-                dataHeader(h, op, rsv1);
+                if (op != Opcode.CONTINUATION) {
+                    assembler.begin(op, (h.rsv() & FrameHeader.RSV1) != 0);
+                }
+                assembler.frame(h.payloadLength());
             }
             frame = h;
         }
 
-        private void dataHeader(FrameHeader h, int op, boolean rsv1) {
-            if (op == Opcode.CONTINUATION) {
-                if (!assembler.isOpen()) {
-                    throw new ProtocolViolation(CloseCodes.PROTOCOL_ERROR, "RFC 6455 section 5.4",
-                            "continuation frame without a message to continue");
-                }
-            } else {
-                if (assembler.isOpen()) {
-                    throw new ProtocolViolation(CloseCodes.PROTOCOL_ERROR, "RFC 6455 section 5.4",
-                            "new " + Opcode.name(op) + " frame inside a fragmented message");
-                }
-                assembler.begin(op, rsv1);
-                messageBytes = 0;
-            }
-            if (h.payloadLength() > config.maxFrameSize()) {
-                throw new ProtocolViolation(CloseCodes.TOO_BIG, "RFC 6455 section 7.4.1",
-                        "frame of " + h.payloadLength() + " bytes exceeds the limit of " + config.maxFrameSize());
-            }
-            messageBytes += h.payloadLength();
-            if (messageBytes > config.maxMessageSize() || messageBytes < 0) {
-                throw new ProtocolViolation(CloseCodes.TOO_BIG, "RFC 6455 section 7.4.1",
-                        "message exceeds the limit of " + config.maxMessageSize() + " bytes");
-            }
-            assembler.frame(h.payloadLength());
-        }
-
         @Override
         public void onPayload(ByteBuffer chunk) {
-            if (frame.opcode() != Opcode.PONG) {
-                activity++;
-            }
-            if (Opcode.isControl(frame.opcode())) {
-                control.put(chunk);
-            } else {
-                assembler.payload(chunk);
-            }
+            counters.touch(frame.opcode());
+            assembler.payload(chunk);
         }
 
         @Override
@@ -357,33 +283,23 @@ public final class WebSocketSession {
             FrameHeader h = frame;
             frame = null;
             if (h.opcode() == Opcode.CLOSE) {
-                CloseCodes.Close close = CloseCodes.parsePayload(takeControl());
-                countIn(h, close.code());
+                CloseCodes.Close close = CloseCodes.parsePayload(assembler.takeControl());
+                counters.in(h, close.code());
                 closeReceived(close);
                 return;
             }
-            countIn(h, -1);
+            counters.in(h, -1);
             switch (h.opcode()) {
                 case Opcode.PING -> {
-                    ByteBuffer data = takeControl();
+                    ByteBuffer data = assembler.takeControl();
                     if (config.autoPong() && state.canSend()) {
                         internalOutput.add(encoder.control(Opcode.PONG, data.duplicate()));
                     }
                     events.add(new Event.Ping(data.asReadOnlyBuffer()));
                 }
-                case Opcode.PONG -> events.add(new Event.Pong(takeControl().asReadOnlyBuffer()));
-                default -> assembler.frameEnd(h.fin(), discarding());
+                case Opcode.PONG -> events.add(new Event.Pong(assembler.takeControl().asReadOnlyBuffer()));
+                default -> assembler.frameEnd(h.fin());
             }
-        }
-
-        private ByteBuffer takeControl() {
-            ByteBuffer data = control.flip();
-            control = null;
-            return data;
-        }
-
-        private void countIn(FrameHeader h, int closeCode) {
-            counters.in(h.opcode(), h.fin(), h.rsv(), h.masked(), h.payloadLength(), closeCode);
         }
 
         @Override
@@ -391,11 +307,9 @@ public final class WebSocketSession {
             if (inputDone) {
                 throw InputDone.INSTANCE;
             }
-            activity++;
-            CloseCodes.Close close = new CloseCodes.Close(code, reason);
-            int length = CloseCodes.payloadLength(code, reason.getBytes(StandardCharsets.UTF_8));
-            counters.in(Opcode.CLOSE, true, 0, false, length, 0, code);
-            closeReceived(close);
+            counters.touch(Opcode.CLOSE);
+            counters.inClose(code, reason);
+            closeReceived(new CloseCodes.Close(code, reason));
         }
     }
 
@@ -442,6 +356,9 @@ public final class WebSocketSession {
             throw new IllegalStateException("output already closed (" + state + ")");
         }
         Output out = encoder.close(code, reason);
+        if (discardDataAfterCloseSent) {
+            assembler.discardFromNowOn(); // the message mapping's rule; RFC 6455 delivers until the peer's Close
+        }
         closeCodeSent = code;
         state = state == SessionState.CLOSE_RECEIVED ? SessionState.CLOSED : SessionState.CLOSE_SENT;
         return out;
