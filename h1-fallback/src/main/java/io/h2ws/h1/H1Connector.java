@@ -381,7 +381,7 @@ public final class H1Connector implements Connector {
                     agreed.deflate(), request.deflate());
             carrier.onOpened(() -> {
                 if (attempt.trace != null) {
-                    io.h2ws.trace.SocketTracer.attach(attempt.trace, socket, attempt.traceConn, attempt.traceSocket,
+                    io.h2ws.core.session.SocketTracer.attach(attempt.trace, socket, attempt.traceConn, attempt.traceSocket,
                             io.h2ws.trace.TraceEvent.ABSENT, "client");
                 }
                 socket.start();

@@ -152,7 +152,7 @@ public final class H1UpgradeHandler extends Handler.Wrapper {
                     "GET " + pathQuery + " HTTP/1.1"));
             io.h2ws.trace.TraceListener.safely(t, new io.h2ws.trace.TraceEvent.Http1(System.nanoTime(), conn, sock, true,
                     "HTTP/1.1 101 Switching Protocols"));
-            io.h2ws.trace.SocketTracer.attach(t, socket, conn, sock, io.h2ws.trace.TraceEvent.ABSENT, "server");
+            io.h2ws.core.session.SocketTracer.attach(t, socket, conn, sock, io.h2ws.trace.TraceEvent.ABSENT, "server");
         }
         carrier.onOpened(() -> {
             openSockets.add(socket);

@@ -27,7 +27,7 @@ import io.h2ws.core.session.Role;
 import io.h2ws.core.session.WebSocketSession;
 import io.h2ws.core.wire.Rfc6455Mapping;
 import io.h2ws.trace.JsonLinesTraceWriter;
-import io.h2ws.trace.SocketTracer;
+import io.h2ws.core.session.SocketTracer;
 
 /**
  * "Cheap when off" (issue 11, {@code spec-notes/trace.md}): {@value #FRAMES} frames encoded by a

@@ -24,7 +24,7 @@ import org.eclipse.jetty.http2.frames.WindowUpdateFrame;
 import org.eclipse.jetty.http2.server.AbstractHTTP2ServerConnectionFactory;
 
 import io.h2ws.core.session.RealWebSocket;
-import io.h2ws.trace.SocketTracer;
+import io.h2ws.core.session.SocketTracer;
 import io.h2ws.trace.TraceEvent;
 import io.h2ws.trace.TraceIds;
 import io.h2ws.trace.TraceListener;
