@@ -27,7 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.h2ws.Transport;
-import io.h2ws.core.session.Role;
+import io.h2ws.core.Role;
 import io.h2ws.core.wire.Carrier;
 
 /**

@@ -25,7 +25,7 @@ import io.h2ws.core.handshake.AcceptKey;
 import io.h2ws.core.handshake.HandshakeHeaders;
 import io.h2ws.core.handshake.HeaderTokens;
 import io.h2ws.core.session.RealWebSocket;
-import io.h2ws.core.session.Role;
+import io.h2ws.core.Role;
 import io.h2ws.core.session.Timers;
 import io.h2ws.core.wire.Rfc6455Mapping;
 import io.h2ws.server.Endpoints;

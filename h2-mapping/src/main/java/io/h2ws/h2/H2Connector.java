@@ -55,7 +55,7 @@ import io.h2ws.core.handshake.HandshakeException;
 import io.h2ws.core.handshake.HandshakeHeaders;
 import io.h2ws.core.handshake.Subprotocols;
 import io.h2ws.core.session.RealWebSocket;
-import io.h2ws.core.session.Role;
+import io.h2ws.core.Role;
 import io.h2ws.core.session.Timers;
 import io.h2ws.client.ClientHandshake;
 import io.h2ws.core.wire.MessageMapping;

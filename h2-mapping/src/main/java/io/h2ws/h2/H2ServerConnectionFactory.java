@@ -43,7 +43,7 @@ import io.h2ws.Transport;
 import io.h2ws.core.handshake.ExtensionHeader;
 import io.h2ws.core.handshake.HandshakeHeaders;
 import io.h2ws.core.session.RealWebSocket;
-import io.h2ws.core.session.Role;
+import io.h2ws.core.Role;
 import io.h2ws.core.session.Timers;
 import io.h2ws.core.wire.MessageMapping;
 import io.h2ws.core.wire.Rfc6455Mapping;

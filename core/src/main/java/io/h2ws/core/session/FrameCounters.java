@@ -2,6 +2,7 @@ package io.h2ws.core.session;
 
 import java.nio.charset.StandardCharsets;
 
+import io.h2ws.core.Role;
 import io.h2ws.core.frame.CloseCodes;
 import io.h2ws.core.frame.FrameEncoder;
 import io.h2ws.core.frame.FrameHeader;

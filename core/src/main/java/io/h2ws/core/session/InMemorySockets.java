@@ -5,6 +5,7 @@ import java.net.http.WebSocket;
 import io.h2ws.H2wsSocket;
 import io.h2ws.Transport;
 import io.h2ws.WebSocketOptions;
+import io.h2ws.core.Role;
 import io.h2ws.core.extension.DeflateParams;
 import io.h2ws.core.wire.InMemoryCarriers;
 import io.h2ws.core.wire.Rfc6455Mapping;

@@ -6,6 +6,7 @@ import java.util.Deque;
 import java.util.Map;
 
 import io.h2ws.core.ProtocolViolation;
+import io.h2ws.core.Role;
 import io.h2ws.core.extension.DeflateConfig;
 import io.h2ws.core.extension.DeflateParams;
 import io.h2ws.core.extension.MessageDeflater;

@@ -9,7 +9,7 @@ import io.h2ws.core.frame.FrameEncoder;
 import io.h2ws.core.frame.FrameHeader;
 import io.h2ws.core.frame.MaskKeys;
 import io.h2ws.core.frame.Masker;
-import io.h2ws.core.session.Role;
+import io.h2ws.core.Role;
 
 /**
  * RFC 6455 framing, the wire mapping of both HTTP/1.1 Upgrade and RFC 8441. Masking belongs

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import io.h2ws.WebSocketOptions;
+import io.h2ws.core.Role;
 import io.h2ws.core.extension.DeflateConfig;
 import io.h2ws.core.extension.DeflateParams;
 import io.h2ws.core.frame.FrameEncoder;

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import io.h2ws.WebSocketOptions;
 import io.h2ws.testing.Recorder;
 import io.h2ws.testing.Recorder.Rec;
+import io.h2ws.core.Role;
 
 /** The socket layer end to end over in-memory carriers: demand, sends, close handshake, failures. */
 class RealWebSocketTest {
