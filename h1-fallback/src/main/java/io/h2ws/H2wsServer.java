@@ -26,7 +26,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.h2ws.core.session.Timers;
+import io.h2ws.core.socket.Timers;
 import io.h2ws.h1.H1UpgradeHandler;
 import io.h2ws.h1.HandshakeDeadline;
 import io.h2ws.h2.H2ServerConnectionFactory;

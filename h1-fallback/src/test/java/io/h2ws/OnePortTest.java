@@ -25,7 +25,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import io.h2ws.core.extension.DeflateConfig;
-import io.h2ws.core.session.RealWebSocket;
+import io.h2ws.core.socket.RealWebSocket;
 import io.h2ws.h1.H1UpgradeHandler;
 import io.h2ws.server.EchoListener;
 import io.h2ws.server.Endpoint;

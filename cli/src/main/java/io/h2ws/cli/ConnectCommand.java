@@ -32,7 +32,7 @@ import io.h2ws.H2wsSocket;
 import io.h2ws.Transport;
 import io.h2ws.client.ClientBuilder;
 import io.h2ws.core.extension.DeflateConfig;
-import io.h2ws.core.session.RealWebSocket;
+import io.h2ws.core.socket.RealWebSocket;
 
 /** {@code h2ws connect}: lines of stdin become text messages; messages received are printed. */
 @Command(name = "connect", mixinStandardHelpOptions = true,

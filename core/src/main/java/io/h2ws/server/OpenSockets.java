@@ -8,7 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-import io.h2ws.core.session.RealWebSocket;
+import io.h2ws.core.socket.RealWebSocket;
 
 /**
  * The sockets a server has accepted, on every transport, so that stopping the server can close

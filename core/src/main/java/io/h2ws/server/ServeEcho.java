@@ -8,7 +8,7 @@ import org.slf4j.LoggerFactory;
 import io.h2ws.H2wsSocket;
 import io.h2ws.Transport;
 import io.h2ws.core.extension.DeflateConfig;
-import io.h2ws.core.session.RealWebSocket;
+import io.h2ws.core.socket.RealWebSocket;
 
 /**
  * The {@code /echo} endpoint of {@code h2ws serve}, here rather than in the CLI so that tests

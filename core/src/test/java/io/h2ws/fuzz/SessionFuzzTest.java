@@ -15,7 +15,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.h2ws.core.extension.DeflateParams;
 import io.h2ws.core.frame.CloseCodes;
 import io.h2ws.core.session.Event;
-import io.h2ws.core.session.Role;
+import io.h2ws.core.Role;
 import io.h2ws.core.session.WebSocketSession;
 import io.h2ws.core.wire.MessageMapping;
 import io.h2ws.core.wire.Rfc6455Mapping;

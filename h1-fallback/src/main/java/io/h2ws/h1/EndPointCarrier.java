@@ -21,10 +21,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.h2ws.Transport;
-import io.h2ws.core.session.Role;
-import io.h2ws.core.wire.Carrier;
-import io.h2ws.core.wire.DirectBufferPool;
-import io.h2ws.core.wire.SerialExecutor;
+import io.h2ws.core.Role;
+import io.h2ws.core.socket.Carrier;
+import io.h2ws.core.socket.DirectBufferPool;
+import io.h2ws.core.socket.SerialExecutor;
 
 /**
  * A {@link Carrier} over a Jetty {@link EndPoint} after an HTTP/1.1 Upgrade (RFC 6455), used by

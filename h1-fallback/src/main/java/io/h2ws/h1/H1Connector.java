@@ -22,7 +22,7 @@ import io.h2ws.client.ClientRequest;
 import io.h2ws.client.Connector;
 import io.h2ws.client.HandshakeFailedException;
 import io.h2ws.core.handshake.AcceptKey;
-import io.h2ws.core.session.Timers;
+import io.h2ws.core.socket.Timers;
 
 /**
  * The client side of the RFC 6455 section 4.1 opening handshake over TCP or TLS (JDK JSSE through

@@ -14,9 +14,9 @@ import org.eclipse.jetty.util.Callback;
 import io.h2ws.client.ClientHandshake;
 import io.h2ws.client.ClientRequest;
 import io.h2ws.client.HandshakeFailedException;
-import io.h2ws.core.session.RealWebSocket;
-import io.h2ws.core.session.SocketSetup;
-import io.h2ws.core.session.Role;
+import io.h2ws.core.socket.RealWebSocket;
+import io.h2ws.core.socket.SocketSetup;
+import io.h2ws.core.Role;
 
 /** Speaks HTTP/1.1 until the 101, then hands the end point (and any early bytes) to an {@link EndPointCarrier}. */
 final class HandshakeConnection extends AbstractConnection implements Connection.UpgradeFrom {

@@ -1,7 +1,7 @@
 package io.h2ws.h1;
 
-import io.h2ws.core.session.RealWebSocket;
-import io.h2ws.trace.SocketTracer;
+import io.h2ws.core.socket.RealWebSocket;
+import io.h2ws.core.socket.SocketTracer;
 import io.h2ws.trace.TraceEvent;
 import io.h2ws.trace.TraceIds;
 import io.h2ws.trace.TraceListener;

@@ -23,7 +23,7 @@ import io.h2ws.H2wsServer;
 import io.h2ws.H2wsSocket;
 import io.h2ws.Transport;
 import io.h2ws.core.extension.DeflateConfig;
-import io.h2ws.core.session.RealWebSocket;
+import io.h2ws.core.socket.RealWebSocket;
 import io.h2ws.server.EchoListener;
 import io.h2ws.server.Endpoint;
 import io.h2ws.testing.Recorder;

@@ -34,7 +34,7 @@ import io.h2ws.H2wsClient;
 import io.h2ws.H2wsServer;
 import io.h2ws.H2wsSocket;
 import io.h2ws.Transport;
-import io.h2ws.core.session.Timers;
+import io.h2ws.core.socket.Timers;
 import io.h2ws.faults.Faults.Counting;
 import io.h2ws.faults.Faults.Cutter;
 import io.h2ws.server.EchoListener;

@@ -25,7 +25,7 @@ import io.h2ws.H2wsSocket;
 import io.h2ws.Transport;
 import io.h2ws.WebSocketOptions;
 import io.h2ws.client.ClientBuilder;
-import io.h2ws.core.session.RealWebSocket;
+import io.h2ws.core.socket.RealWebSocket;
 import io.h2ws.h1.RawConnection.Frame;
 import io.h2ws.server.Endpoint;
 import io.h2ws.testing.Recorder;

@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import io.h2ws.H2wsSocket;
 import io.h2ws.Transport;
 import io.h2ws.client.ClientBuilder;
-import io.h2ws.core.session.RealWebSocket;
+import io.h2ws.core.socket.RealWebSocket;
 import io.h2ws.testing.Recorder;
 import io.h2ws.testing.Recorder.Rec;
 

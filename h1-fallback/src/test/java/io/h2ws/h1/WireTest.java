@@ -142,7 +142,7 @@ class WireTest {
             ws.sendClose(1000, "bye").get(10, TimeUnit.SECONDS);
             assertEquals(new Rec.Close(1000, ""), r.awaitTerminal());
             fake.awaitScript();
-            ((io.h2ws.core.session.RealWebSocket) ws).whenCarrierDone().get(10, TimeUnit.SECONDS);
+            ((io.h2ws.core.socket.RealWebSocket) ws).whenCarrierDone().get(10, TimeUnit.SECONDS);
         }
     }
 

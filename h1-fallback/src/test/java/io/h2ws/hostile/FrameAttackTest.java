@@ -17,7 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.h2ws.core.ProtocolViolation;
-import io.h2ws.core.session.RealWebSocket;
+import io.h2ws.core.socket.RealWebSocket;
 import io.h2ws.testing.Recorder;
 import io.h2ws.testing.Recorder.Rec;
 

@@ -17,7 +17,7 @@ import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.h2ws.core.session.Timers;
+import io.h2ws.core.socket.Timers;
 
 /**
  * Dead-peer detection for one HTTP/2 connection (client or server): while the connection carries

@@ -31,10 +31,10 @@ import io.h2ws.client.ClientRequest;
 import io.h2ws.client.HandshakeFailedException;
 import io.h2ws.core.handshake.HandshakeException;
 import io.h2ws.core.handshake.HandshakeHeaders;
-import io.h2ws.core.session.RealWebSocket;
-import io.h2ws.core.session.SocketSetup;
-import io.h2ws.core.session.Role;
-import io.h2ws.core.session.Timers;
+import io.h2ws.core.socket.RealWebSocket;
+import io.h2ws.core.socket.SocketSetup;
+import io.h2ws.core.Role;
+import io.h2ws.core.socket.Timers;
 import io.h2ws.core.wire.MessageMapping;
 import io.h2ws.h2.trace.H2Tracer;
 

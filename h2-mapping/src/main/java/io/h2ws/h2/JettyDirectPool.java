@@ -6,11 +6,11 @@ import java.util.Objects;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.RetainableByteBuffer;
 
-import io.h2ws.core.wire.DirectBufferPool;
+import io.h2ws.core.socket.DirectBufferPool;
 
 /**
  * Lends the core's write queue direct buffers from a Jetty {@link ByteBufferPool}: the one
- * heap-to-direct copy of both transports ({@link io.h2ws.core.wire.OutputGather}) fills them.
+ * heap-to-direct copy of both transports ({@link io.h2ws.core.socket.OutputGather}) fills them.
  */
 public final class JettyDirectPool implements DirectBufferPool {
 

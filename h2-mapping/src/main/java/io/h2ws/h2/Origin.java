@@ -14,7 +14,7 @@ import org.eclipse.jetty.util.Promise;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.h2ws.core.session.Timers;
+import io.h2ws.core.socket.Timers;
 import io.h2ws.h2.ClientConnection.State;
 import io.h2ws.h2.H2Connector.StreamLimitPolicy;
 

@@ -28,9 +28,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.h2ws.Transport;
-import io.h2ws.core.wire.Carrier;
-import io.h2ws.core.wire.DirectBufferPool;
-import io.h2ws.core.wire.SerialExecutor;
+import io.h2ws.core.socket.Carrier;
+import io.h2ws.core.socket.DirectBufferPool;
+import io.h2ws.core.socket.SerialExecutor;
 
 /**
  * A {@link Carrier} over one HTTP/2 stream opened by an extended CONNECT (RFC 8441 section 4):
@@ -381,7 +381,7 @@ public final class StreamCarrier implements Carrier {
         }
         if (later) {
             LOG.debug("h2ws stream {}: {} after the peer's END_STREAM was parsed; waiting for its data", stream.getId(), cause.toString());
-            io.h2ws.core.session.Timers.shared().schedule(() -> failNow(cause), END_GRACE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            io.h2ws.core.socket.Timers.shared().schedule(() -> failNow(cause), END_GRACE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
             return;
         }
         failNow(cause);

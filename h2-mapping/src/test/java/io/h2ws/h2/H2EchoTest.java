@@ -109,7 +109,7 @@ class H2EchoTest {
         assertEquals(new Rec.Close(4001, "client says bye"), server.awaitTerminal());
         assertEquals(new Rec.Close(4001, ""), r.awaitTerminal(), "the server echoes the code");
         assertEquals(4001, ws.closeCode());
-        ((io.h2ws.core.session.RealWebSocket) ws).whenCarrierDone().get(10, TimeUnit.SECONDS);
+        ((io.h2ws.core.socket.RealWebSocket) ws).whenCarrierDone().get(10, TimeUnit.SECONDS);
     }
 
     @ParameterizedTest(name = "tls={0}")
@@ -119,7 +119,7 @@ class H2EchoTest {
         H2wsSocket ws = open(secure, "/echo", r);
         ws.sendText("close 4002 server says bye", true).get(10, TimeUnit.SECONDS);
         assertEquals(new Rec.Close(4002, "server says bye"), r.awaitTerminal());
-        ((io.h2ws.core.session.RealWebSocket) ws).whenCarrierDone().get(10, TimeUnit.SECONDS);
+        ((io.h2ws.core.socket.RealWebSocket) ws).whenCarrierDone().get(10, TimeUnit.SECONDS);
         assertTrue(ws.isOutputClosed());
     }
 

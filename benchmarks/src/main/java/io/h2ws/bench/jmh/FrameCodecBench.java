@@ -68,6 +68,11 @@ public class FrameCodecBench {
         public void onFrameEnd() {
             frames++;
         }
+
+        @Override
+        public void onClose(int code, String reason) {
+            frames++;
+        }
     }
 
     @Setup

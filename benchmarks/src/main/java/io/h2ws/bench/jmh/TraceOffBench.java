@@ -23,11 +23,11 @@ import io.h2ws.core.frame.MaskKeys;
 import io.h2ws.core.frame.Opcode;
 import io.h2ws.core.session.Event;
 import io.h2ws.core.session.FrameObserver;
-import io.h2ws.core.session.Role;
+import io.h2ws.core.Role;
 import io.h2ws.core.session.WebSocketSession;
 import io.h2ws.core.wire.Rfc6455Mapping;
 import io.h2ws.trace.JsonLinesTraceWriter;
-import io.h2ws.trace.SocketTracer;
+import io.h2ws.core.socket.SocketTracer;
 
 /**
  * "Cheap when off" (issue 11, {@code spec-notes/trace.md}): {@value #FRAMES} frames encoded by a

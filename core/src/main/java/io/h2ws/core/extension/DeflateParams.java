@@ -1,6 +1,6 @@
 package io.h2ws.core.extension;
 
-import io.h2ws.core.session.Role;
+import io.h2ws.core.Role;
 
 /**
  * The permessage-deflate parameters in effect once negotiation is done (RFC 7692 section 7.1):

@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.zip.Deflater;
 
-import io.h2ws.core.session.Role;
+import io.h2ws.core.Role;
 
 /**
  * Compresses the payloads of outgoing messages for permessage-deflate (RFC 7692 section 7.2.1),

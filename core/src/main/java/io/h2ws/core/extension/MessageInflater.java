@@ -8,7 +8,7 @@ import java.util.zip.Inflater;
 
 import io.h2ws.core.ProtocolViolation;
 import io.h2ws.core.frame.CloseCodes;
-import io.h2ws.core.session.Role;
+import io.h2ws.core.Role;
 
 /**
  * Decompresses the payloads of incoming compressed messages for permessage-deflate (RFC 7692

@@ -32,8 +32,8 @@ public final class CloseCodes {
     /** Never on the wire: the TLS handshake failed (section 7.4.1). */
     public static final int TLS_HANDSHAKE = 1015;
 
-    /** Section 5.5: control payload at most 125 bytes, minus the 2-byte code. */
-    public static final int MAX_REASON_BYTES = 123;
+    /** Section 5.5: a control payload's limit, minus the 2-byte code. */
+    public static final int MAX_REASON_BYTES = Opcode.MAX_CONTROL_PAYLOAD - 2;
 
     private static final String SECTION_CODES = "RFC 6455 section 7.4";
 
@@ -74,9 +74,7 @@ public final class CloseCodes {
      * Parses a close frame payload (position unchanged). Its length limit of 125 is a control frame
      * rule the session checks at the header.
      *
-     * @throws ProtocolViolation 1002 for a 1-byte payload (section 5.5.1) or a code not valid on
-     *                           the wire (section 7.4); 1007 for a reason that is not UTF-8
-     *                           (section 8.1)
+     * @throws ProtocolViolation as {@link #received}, and 1002 for a 1-byte payload (section 5.5.1)
      */
     public static Close parsePayload(ByteBuffer payload) {
         int n = payload.remaining();
@@ -89,28 +87,44 @@ public final class CloseCodes {
         }
         int p = payload.position();
         int code = (payload.get(p) & 0xFF) << 8 | (payload.get(p + 1) & 0xFF);
+        return received(code, payload.duplicate().position(p + 2));
+    }
+
+    /**
+     * The receive rule for a Close from the peer, however the wire mapping carried it: a code and
+     * the reason's raw bytes (position to limit, left unchanged).
+     *
+     * @throws ProtocolViolation 1002 for a code not valid on the wire (section 7.4) or a reason
+     *                           over 123 bytes (section 5.5); 1007 for a reason that is not UTF-8
+     *                           (section 8.1)
+     */
+    public static Close received(int code, ByteBuffer reasonUtf8) {
         if (!isValidOnWire(code)) {
             throw new ProtocolViolation(PROTOCOL_ERROR, SECTION_CODES, "close code " + code + " is not allowed on the wire");
         }
-        String reason = n == 2 ? "" : Utf8Decoder.decodeWhole(payload.duplicate().position(p + 2));
+        if (reasonUtf8.remaining() > MAX_REASON_BYTES) {
+            throw new ProtocolViolation(PROTOCOL_ERROR, "RFC 6455 section 5.5", "close reason over " + MAX_REASON_BYTES + " bytes");
+        }
+        String reason = reasonUtf8.hasRemaining() ? Utf8Decoder.decodeWhole(reasonUtf8.duplicate()) : "";
         return new Close(code, reason);
     }
 
     /**
-     * A close payload ready to send. {@link #NO_STATUS} with an empty reason gives an empty payload
-     * (a close frame without a code, section 5.5.1).
+     * The send rule for our Close (sections 5.5.1 and 7.4), the one place it is decided:
+     * {@link #NO_STATUS} sends no code and so no reason; any other code must be
+     * {@linkplain #isSendable sendable} and its reason well-formed UTF-16 of at most 123 UTF-8 bytes.
      *
      * @param reason may be null or empty
-     * @throws IllegalArgumentException if the code is not sendable, the reason is not well-formed
-     *                                  UTF-16 (lone surrogate) or its UTF-8 form exceeds 123 bytes
+     * @return the reason's UTF-8 bytes (empty for {@link #NO_STATUS})
+     * @throws IllegalArgumentException if the code or the reason may not be sent
      */
-    public static ByteBuffer formatPayload(int code, String reason) {
+    public static byte[] sendableReason(int code, String reason) {
         String r = reason == null ? "" : reason;
         if (code == NO_STATUS) {
             if (!r.isEmpty()) {
                 throw new IllegalArgumentException("a close reason needs a status code (RFC 6455 section 5.5.1)");
             }
-            return ByteBuffer.allocate(0);
+            return new byte[0];
         }
         if (!isSendable(code)) {
             throw new IllegalArgumentException("close code " + code + " may not be sent (" + SECTION_CODES + ")");
@@ -118,12 +132,50 @@ public final class CloseCodes {
         checkWellFormed(r);
         byte[] bytes = r.getBytes(StandardCharsets.UTF_8);
         if (bytes.length > MAX_REASON_BYTES) {
-            throw new IllegalArgumentException("close reason of " + bytes.length
-                    + " UTF-8 bytes; at most 123 fit in a control frame (RFC 6455 section 5.5)");
+            throw new IllegalArgumentException("close reason of " + bytes.length + " UTF-8 bytes; at most "
+                    + MAX_REASON_BYTES + " fit in a control frame (RFC 6455 section 5.5)");
         }
-        ByteBuffer out = ByteBuffer.allocate(2 + bytes.length);
-        out.put((byte) (code >>> 8)).put((byte) code).put(bytes);
+        return bytes;
+    }
+
+    /** Bytes a Close payload with this code and these reason bytes takes: none without a code. */
+    public static int payloadLength(int code, byte[] reasonUtf8) {
+        return code == NO_STATUS ? 0 : 2 + reasonUtf8.length;
+    }
+
+    /**
+     * A close payload ready to send. {@link #NO_STATUS} with an empty reason gives an empty payload
+     * (a close frame without a code, section 5.5.1).
+     *
+     * @param reason may be null or empty
+     * @throws IllegalArgumentException as {@link #sendableReason}
+     */
+    public static ByteBuffer formatPayload(int code, String reason) {
+        byte[] bytes = sendableReason(code, reason);
+        ByteBuffer out = ByteBuffer.allocate(payloadLength(code, bytes));
+        if (code != NO_STATUS) {
+            out.put((byte) (code >>> 8)).put((byte) code).put(bytes);
+        }
         return out.flip();
+    }
+
+    /**
+     * A reason cut to fit a Close payload, at a character boundary, marked with "...": for
+     * messages we did not write, such as a violation's, which may run long.
+     */
+    public static String fitReason(String message) {
+        if (message == null) {
+            return "";
+        }
+        byte[] b = message.getBytes(StandardCharsets.UTF_8);
+        if (b.length <= MAX_REASON_BYTES) {
+            return message;
+        }
+        int cut = MAX_REASON_BYTES - 3;
+        while (cut > 0 && (b[cut] & 0xC0) == 0x80) {
+            cut--;
+        }
+        return new String(b, 0, cut, StandardCharsets.UTF_8) + "...";
     }
 
     /** getBytes would silently turn a lone surrogate into '?': refuse instead of sending a different reason. */

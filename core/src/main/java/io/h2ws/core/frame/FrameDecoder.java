@@ -3,7 +3,6 @@ package io.h2ws.core.frame;
 import java.nio.ByteBuffer;
 
 import io.h2ws.core.ProtocolViolation;
-import io.h2ws.core.wire.WireMapping;
 
 /**
  * Incremental RFC 6455 section 5.2 frame parser: bytes may arrive split at any point, including
@@ -13,22 +12,22 @@ import io.h2ws.core.wire.WireMapping;
  * have its most significant bit clear, both section 5.2, failing with 1002. Everything that
  * depends on role, negotiated extensions or message state (mask direction, RSV bits, opcodes,
  * control frame size and fragmentation, message size) is the sink's decision in
- * {@link WireMapping.FrameSink#onHeader}, which sees the header before any payload.
+ * {@link FrameSink#onHeader}, which sees the header before any payload.
  *
- * <p>Payload is unmasked in place when the input is writable (the {@link WireMapping.Decoder}
+ * <p>Payload is unmasked in place when the input is writable (the wire mapping's decoder
  * contract allows it), otherwise into a reusable scratch buffer; chunks are handed to the sink
  * as a window on that buffer, so nothing is allocated per chunk. Any exception, from the decoder
  * or the sink, propagates and leaves the decoder dead: the stream's framing can no longer be
  * trusted, so later calls throw {@link IllegalStateException}.
  */
-public final class FrameDecoder implements WireMapping.Decoder {
+public final class FrameDecoder {
     private static final String SECTION = "RFC 6455 section 5.2";
     /** Scratch size for read-only masked input: large enough to amortise the sink call. */
     private static final int SCRATCH_SIZE = 8192;
 
     private enum State { START, EXT_LENGTH, MASK_KEY, PAYLOAD, DEAD }
 
-    private final WireMapping.FrameSink sink;
+    private final FrameSink sink;
     /** Header bytes of the current stage; at most 8 (the 64-bit length). */
     private final byte[] acc = new byte[8];
     private int have;
@@ -43,12 +42,11 @@ public final class FrameDecoder implements WireMapping.Decoder {
     private ByteBuffer scratch;
 
     /** A decoder reporting to {@code sink}; one per socket. */
-    public FrameDecoder(WireMapping.FrameSink sink) {
+    public FrameDecoder(FrameSink sink) {
         this.sink = sink;
     }
 
     /** Consumes all of {@code in}; masked payload in a writable {@code in} is unmasked in place. */
-    @Override
     public void decode(ByteBuffer in) {
         if (state == State.DEAD) {
             throw new IllegalStateException("frame decoder failed earlier; the stream cannot be resynchronised");

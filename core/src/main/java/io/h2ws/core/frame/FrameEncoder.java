@@ -12,8 +12,6 @@ import java.nio.ByteBuffer;
  * tests can still produce such frames on purpose.
  */
 public final class FrameEncoder {
-    /** Section 5.5: all control frames MUST have a payload length of 125 bytes or less. */
-    public static final int MAX_CONTROL_PAYLOAD = 125;
     /** The longest header: 2 bytes, 8 bytes of extended length, 4 bytes of masking key. */
     public static final int MAX_HEADER_LENGTH = 14;
 
@@ -95,9 +93,9 @@ public final class FrameEncoder {
         if (payloadLength < 0) {
             throw new IllegalArgumentException("negative payload length " + payloadLength);
         }
-        if (Opcode.isControl(opcode) && payloadLength > MAX_CONTROL_PAYLOAD) {
+        if (!Opcode.payloadFits(opcode, payloadLength)) {
             throw new IllegalArgumentException(Opcode.name(opcode) + " payload of " + payloadLength
-                    + " bytes; control frames carry at most 125 (RFC 6455 section 5.5)");
+                    + " bytes; control frames carry at most " + Opcode.MAX_CONTROL_PAYLOAD + " (RFC 6455 section 5.5)");
         }
     }
 }

@@ -9,11 +9,22 @@ public final class Opcode {
     public static final int PING = 0x9;
     public static final int PONG = 0xA;
 
+    /** Section 5.5: all control frames MUST have a payload length of 125 bytes or less. */
+    public static final int MAX_CONTROL_PAYLOAD = 125;
+
     private Opcode() {}
 
     /** Control frames have the high bit of the opcode set (section 5.5). */
     public static boolean isControl(int opcode) {
         return (opcode & 0x8) != 0;
+    }
+
+    /**
+     * Whether a frame of this opcode may carry {@code payloadLength} bytes: the control frame limit
+     * of section 5.5, the one place it is decided for sending and receiving alike.
+     */
+    public static boolean payloadFits(int opcode, long payloadLength) {
+        return !isControl(opcode) || payloadLength <= MAX_CONTROL_PAYLOAD;
     }
 
     /** True for the six opcodes RFC 6455 defines; the others are reserved (section 5.2). */

@@ -11,7 +11,6 @@ import io.h2ws.core.ProtocolViolation;
 import io.h2ws.core.frame.CloseCodes;
 import io.h2ws.core.frame.FrameHeader;
 import io.h2ws.core.frame.Opcode;
-import io.h2ws.core.frame.Utf8Decoder;
 
 /**
  * The experimental HTTP/2 message mapping ({@code spec-notes/message-mapping.md}): each message
@@ -98,20 +97,22 @@ public final class MessageMapping implements WireMapping {
             }
 
             @Override
-            public Map<String, String> closeTrailers(ByteBuffer closePayload) {
-                return trailersFor(closePayload);
+            public Map<String, String> closeTrailers(int code, String reason) {
+                return trailersFor(code, reason);
             }
         };
     }
 
-    /** The trailer fields for a Close payload (empty payload: no code, as 1005). */
-    public static Map<String, String> trailersFor(ByteBuffer closePayload) {
+    /**
+     * The trailer fields for a Close ({@link CloseCodes#NO_STATUS}: none), the mapping's one
+     * encoding of it; the code and reason are sendable (see {@link CloseCodes#sendableReason}).
+     */
+    public static Map<String, String> trailersFor(int code, String reason) {
         Map<String, String> t = new LinkedHashMap<>();
-        if (closePayload.remaining() >= 2) {
-            CloseCodes.Close c = CloseCodes.parsePayload(closePayload.duplicate());
-            t.put(CLOSE_CODE, Integer.toString(c.code()));
-            if (!c.reason().isEmpty()) {
-                t.put(CLOSE_REASON, URLEncoder.encode(c.reason(), StandardCharsets.UTF_8).replace("+", "%20"));
+        if (code != CloseCodes.NO_STATUS) {
+            t.put(CLOSE_CODE, Integer.toString(code));
+            if (reason != null && !reason.isEmpty()) {
+                t.put(CLOSE_REASON, URLEncoder.encode(reason, StandardCharsets.UTF_8).replace("+", "%20"));
             }
         }
         return t;
@@ -212,34 +213,22 @@ public final class MessageMapping implements WireMapping {
             }
             String code = fields.get(CLOSE_CODE);
             String reason = fields.get(CLOSE_REASON);
-            ByteBuffer payload;
             if (code == null) {
                 if (reason != null) {
                     throw new ProtocolViolation(CloseCodes.PROTOCOL_ERROR, SECTION, "a close reason without a code");
                 }
-                payload = ByteBuffer.allocate(0);
-            } else {
-                int c;
-                try {
-                    c = Integer.parseInt(code.trim());
-                } catch (NumberFormatException e) {
-                    throw new ProtocolViolation(CloseCodes.PROTOCOL_ERROR, SECTION, "close code is not a number");
-                }
-                if (!CloseCodes.isValidOnWire(c)) {
-                    throw new ProtocolViolation(CloseCodes.PROTOCOL_ERROR, "RFC 6455 section 7.4", "invalid close code " + c);
-                }
-                byte[] r = reason == null ? new byte[0] : percentDecode(reason);
-                if (r.length > CloseCodes.MAX_REASON_BYTES) {
-                    throw new ProtocolViolation(CloseCodes.PROTOCOL_ERROR, SECTION, "close reason over 123 bytes");
-                }
-                Utf8Decoder.validate(ByteBuffer.wrap(r));
-                payload = ByteBuffer.allocate(2 + r.length).putShort((short) c).put(r).flip();
+                sink.onClose(CloseCodes.NO_STATUS, "");
+                return;
             }
-            sink.onHeader(new FrameHeader(true, 0, Opcode.CLOSE, false, 0, payload.remaining()));
-            if (payload.hasRemaining()) {
-                sink.onPayload(payload);
+            int c;
+            try {
+                c = Integer.parseInt(code.trim());
+            } catch (NumberFormatException e) {
+                throw new ProtocolViolation(CloseCodes.PROTOCOL_ERROR, SECTION, "close code is not a number");
             }
-            sink.onFrameEnd();
+            byte[] r = reason == null ? new byte[0] : percentDecode(reason);
+            CloseCodes.Close close = CloseCodes.received(c, ByteBuffer.wrap(r));
+            sink.onClose(close.code(), close.reason());
         }
 
         private static byte[] percentDecode(String s) {

@@ -9,7 +9,7 @@ import io.h2ws.core.frame.FrameEncoder;
 import io.h2ws.core.frame.FrameHeader;
 import io.h2ws.core.frame.MaskKeys;
 import io.h2ws.core.frame.Masker;
-import io.h2ws.core.session.Role;
+import io.h2ws.core.Role;
 
 /**
  * RFC 6455 framing, the wire mapping of both HTTP/1.1 Upgrade and RFC 8441. Masking belongs
@@ -40,7 +40,8 @@ public final class Rfc6455Mapping implements WireMapping {
     @Override
     public Decoder newDecoder(FrameSink sink) {
         boolean expectMasked = role == Role.SERVER;
-        FrameDecoder decoder = new FrameDecoder(new FrameSink() {
+        // the frame decoder knows no Close outside frames: RFC 6455 has none
+        FrameDecoder decoder = new FrameDecoder(new io.h2ws.core.frame.FrameSink() {
             @Override
             public void onHeader(FrameHeader header) {
                 if (header.masked() != expectMasked) {

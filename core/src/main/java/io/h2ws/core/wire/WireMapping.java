@@ -1,8 +1,7 @@
 package io.h2ws.core.wire;
 
 import java.nio.ByteBuffer;
-
-import io.h2ws.core.frame.FrameHeader;
+import java.util.Map;
 
 /**
  * How WebSocket frames travel inside a {@link Carrier}: RFC 6455 framing (masked by clients),
@@ -11,16 +10,16 @@ import io.h2ws.core.frame.FrameHeader;
  */
 public interface WireMapping {
 
-    /** Receives decoded frames in order; a frame's payload may come in several chunks. */
-    interface FrameSink {
-        /** A frame starts; throw {@link io.h2ws.core.ProtocolViolation} to reject it. */
-        void onHeader(FrameHeader header);
-
-        /** Unmasked payload bytes, valid only during the call. */
-        void onPayload(ByteBuffer chunk);
-
-        /** The frame whose header came last is complete. */
-        void onFrameEnd();
+    /**
+     * Receives decoded frames in order, and a Close that the mapping carries outside its frames
+     * (the message mapping's trailers) as the code and reason it decoded.
+     */
+    interface FrameSink extends io.h2ws.core.frame.FrameSink {
+        /**
+         * The peer's Close, already checked as {@link io.h2ws.core.frame.CloseCodes#received} checks
+         * it ({@link io.h2ws.core.frame.CloseCodes#NO_STATUS} when it carried no code).
+         */
+        void onClose(int code, String reason);
     }
 
     /** Incremental decoder: accepts bytes split at any point. */
@@ -32,7 +31,7 @@ public interface WireMapping {
          * The carrier's trailing header fields (HTTP/2 trailers), which end the input. RFC 6455
          * framing has no use for them and ignores them; the message mapping reads its Close there.
          */
-        default void trailers(java.util.Map<String, String> fields) {
+        default void trailers(Map<String, String> fields) {
             // RFC 6455 framing carries everything in DATA
         }
     }
@@ -48,8 +47,11 @@ public interface WireMapping {
         /**
          * How a Close travels: null when it is an ordinary frame from {@link #encode}, else the
          * trailer fields that carry it (the carrier sends them with END_STREAM).
+         *
+         * @param code   a sendable code, or {@link io.h2ws.core.frame.CloseCodes#NO_STATUS} for none
+         * @param reason the reason, already checked by the caller; empty when absent
          */
-        default java.util.Map<String, String> closeTrailers(ByteBuffer closePayload) {
+        default Map<String, String> closeTrailers(int code, String reason) {
             return null;
         }
     }

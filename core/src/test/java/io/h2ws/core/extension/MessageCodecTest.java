@@ -17,7 +17,7 @@ import java.util.Random;
 
 import io.h2ws.core.ProtocolViolation;
 import io.h2ws.core.frame.CloseCodes;
-import io.h2ws.core.session.Role;
+import io.h2ws.core.Role;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -21,7 +21,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import io.h2ws.core.ProtocolViolation;
-import io.h2ws.core.wire.WireMapping;
 
 class FrameDecoderTest {
 
@@ -184,7 +183,7 @@ class FrameDecoderTest {
     void sinkThrows() {
         RuntimeException boom = new RuntimeException("reserved opcode");
         List<FrameHeader> seen = new ArrayList<>();
-        WireMapping.FrameSink sink = new WireMapping.FrameSink() {
+        FrameSink sink = new FrameSink() {
             @Override
             public void onHeader(FrameHeader header) {
                 seen.add(header);

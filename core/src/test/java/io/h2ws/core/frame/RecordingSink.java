@@ -11,13 +11,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32;
 
-import io.h2ws.core.wire.WireMapping;
-
 /**
  * Records decoder events and checks their order (header, payload chunks, end). Keeps either the
  * payload bytes or, for the many-run split tests, only a CRC of them.
  */
-final class RecordingSink implements WireMapping.FrameSink {
+final class RecordingSink implements FrameSink {
     /** One completed frame: its header, its payload length as delivered and a CRC of the payload. */
     record Frame(FrameHeader header, long delivered, long crc) {}
 

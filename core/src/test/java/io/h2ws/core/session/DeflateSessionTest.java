@@ -1,5 +1,6 @@
 package io.h2ws.core.session;
 
+import io.h2ws.core.socket.InMemorySockets;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import io.h2ws.WebSocketOptions;
+import io.h2ws.core.Role;
 import io.h2ws.core.extension.DeflateConfig;
 import io.h2ws.core.extension.DeflateParams;
 import io.h2ws.core.frame.FrameEncoder;

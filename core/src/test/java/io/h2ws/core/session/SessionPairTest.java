@@ -10,6 +10,7 @@ import java.util.Random;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import io.h2ws.core.Role;
 import io.h2ws.core.frame.MaskKeys;
 import io.h2ws.core.wire.Rfc6455Mapping;
 

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import io.h2ws.core.Role;
 import io.h2ws.core.frame.CloseCodes;
 import io.h2ws.core.frame.FrameEncoder;
 import io.h2ws.core.frame.MaskKeys;

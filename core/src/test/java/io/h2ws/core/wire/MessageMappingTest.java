@@ -21,8 +21,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import io.h2ws.WebSocketOptions;
 import io.h2ws.core.session.Event;
-import io.h2ws.core.session.InMemorySockets;
-import io.h2ws.core.session.Role;
+import io.h2ws.core.socket.InMemorySockets;
+import io.h2ws.core.Role;
 import io.h2ws.core.session.SessionState;
 import io.h2ws.core.session.WebSocketSession;
 import io.h2ws.testing.Recorder;

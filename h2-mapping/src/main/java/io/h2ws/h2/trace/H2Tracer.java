@@ -13,8 +13,8 @@ import org.eclipse.jetty.http2.frames.DataFrame;
 import org.eclipse.jetty.http2.frames.Frame;
 import org.eclipse.jetty.http2.server.AbstractHTTP2ServerConnectionFactory;
 
-import io.h2ws.core.session.RealWebSocket;
-import io.h2ws.trace.SocketTracer;
+import io.h2ws.core.socket.RealWebSocket;
+import io.h2ws.core.socket.SocketTracer;
 import io.h2ws.trace.TraceEvent;
 import io.h2ws.trace.TraceListener;
 

@@ -1,4 +1,4 @@
-package io.h2ws.core.session;
+package io.h2ws.core.socket;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import io.h2ws.WebSocketOptions;
 import io.h2ws.testing.Recorder;
 import io.h2ws.testing.Recorder.Rec;
+import io.h2ws.core.Role;
 
 /** The socket layer end to end over in-memory carriers: demand, sends, close handshake, failures. */
 class RealWebSocketTest {
@@ -277,10 +278,10 @@ class RealWebSocketTest {
     @Test
     @DisplayName("Chunks a carrier hands over unasked before its failure are joined in order: a Close split across them arrives whole")
     void unaskedChunksBeforeAFailureAreJoined() throws Exception {
-        io.h2ws.core.wire.Carrier.Receiver[] rx = new io.h2ws.core.wire.Carrier.Receiver[1];
-        io.h2ws.core.wire.SerialExecutor[] serial = new io.h2ws.core.wire.SerialExecutor[1];
-        io.h2ws.core.wire.Carrier carrier = new io.h2ws.core.wire.Carrier() {
-            @Override public void start(Receiver receiver, io.h2ws.core.wire.SerialExecutor s) { rx[0] = receiver; serial[0] = s; }
+        io.h2ws.core.socket.Carrier.Receiver[] rx = new io.h2ws.core.socket.Carrier.Receiver[1];
+        io.h2ws.core.socket.SerialExecutor[] serial = new io.h2ws.core.socket.SerialExecutor[1];
+        io.h2ws.core.socket.Carrier carrier = new io.h2ws.core.socket.Carrier() {
+            @Override public void start(Receiver receiver, io.h2ws.core.socket.SerialExecutor s) { rx[0] = receiver; serial[0] = s; }
             @Override public void demand() { }
             @Override public void write(ByteBuffer[] buffers, boolean last, java.util.Map<String, String> trailers,
                                         WriteCallback callback) { callback.completed(null); }

@@ -1,4 +1,4 @@
-package io.h2ws.core.session;
+package io.h2ws.core.socket;
 
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;

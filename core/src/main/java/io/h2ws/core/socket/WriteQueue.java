@@ -1,5 +1,6 @@
-package io.h2ws.core.session;
+package io.h2ws.core.socket;
 
+import io.h2ws.core.session.WebSocketSession;
 import java.io.IOException;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
@@ -10,8 +11,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.h2ws.core.wire.Carrier;
-import io.h2ws.core.wire.OutputGather;
+import io.h2ws.core.socket.Carrier;
+import io.h2ws.core.socket.OutputGather;
 
 /**
  * A socket's one write queue: encoded frames wait here in send order, and one carrier write at a

@@ -1,5 +1,7 @@
-package io.h2ws.core.session;
+package io.h2ws.core.socket;
 
+import io.h2ws.core.session.Event;
+import io.h2ws.core.session.WebSocketSession;
 import java.io.IOException;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
@@ -12,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.h2ws.core.frame.CloseCodes;
-import io.h2ws.core.wire.Carrier;
-import io.h2ws.core.wire.SerialExecutor;
+import io.h2ws.core.socket.Carrier;
+import io.h2ws.core.socket.SerialExecutor;
 
 /**
  * A socket's receive side: turns the listener's {@code request(n)} into carrier reads, feeds what

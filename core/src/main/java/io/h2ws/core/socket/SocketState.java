@@ -1,4 +1,6 @@
-package io.h2ws.core.session;
+package io.h2ws.core.socket;
+
+import io.h2ws.core.session.Event;
 
 /**
  * The lifecycle of one socket over its carrier, one value for the whole socket: whether sends are

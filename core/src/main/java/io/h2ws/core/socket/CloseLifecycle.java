@@ -1,10 +1,10 @@
-package io.h2ws.core.session;
+package io.h2ws.core.socket;
 
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 
 import io.h2ws.WebSocketOptions;
-import io.h2ws.core.wire.Carrier;
+import io.h2ws.core.socket.Carrier;
 
 /**
  * A socket's lifecycle over its carrier: holds the {@link SocketState}, closes the carrier once

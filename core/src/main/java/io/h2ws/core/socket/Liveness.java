@@ -1,5 +1,6 @@
-package io.h2ws.core.session;
+package io.h2ws.core.socket;
 
+import io.h2ws.core.session.WebSocketSession;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 

@@ -1,4 +1,4 @@
-package io.h2ws.core.wire;
+package io.h2ws.core.socket;
 
 import java.nio.ByteBuffer;
 import java.util.Map;

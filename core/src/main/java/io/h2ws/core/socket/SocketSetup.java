@@ -1,5 +1,6 @@
-package io.h2ws.core.session;
+package io.h2ws.core.socket;
 
+import io.h2ws.core.Role;
 import java.util.Objects;
 
 import io.h2ws.WebSocketOptions;

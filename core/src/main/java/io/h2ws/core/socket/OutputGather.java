@@ -1,4 +1,4 @@
-package io.h2ws.core.wire;
+package io.h2ws.core.socket;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,5 +1,6 @@
-package io.h2ws.core.session;
+package io.h2ws.core.socket;
 
+import io.h2ws.core.Role;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.util.Map;
@@ -7,9 +8,9 @@ import java.util.concurrent.TimeUnit;
 
 import io.h2ws.Transport;
 import io.h2ws.WebSocketOptions;
-import io.h2ws.core.wire.Carrier;
-import io.h2ws.core.wire.DirectBufferPool;
-import io.h2ws.core.wire.SerialExecutor;
+import io.h2ws.core.socket.Carrier;
+import io.h2ws.core.socket.DirectBufferPool;
+import io.h2ws.core.socket.SerialExecutor;
 
 /**
  * Run in a JVM of its own by {@link WritePathJitRegressionTest}: warms a socket's real write path

@@ -1,12 +1,13 @@
-package io.h2ws.core.session;
+package io.h2ws.core.socket;
 
 import java.net.http.WebSocket;
 
 import io.h2ws.H2wsSocket;
 import io.h2ws.Transport;
 import io.h2ws.WebSocketOptions;
+import io.h2ws.core.Role;
 import io.h2ws.core.extension.DeflateParams;
-import io.h2ws.core.wire.InMemoryCarriers;
+import io.h2ws.core.socket.InMemoryCarriers;
 
 /**
  * A connected client and server socket with no network between them: the whole message layer

@@ -1,5 +1,7 @@
-package io.h2ws.core.session;
+package io.h2ws.core.socket;
 
+import io.h2ws.core.session.FrameObserver;
+import io.h2ws.core.session.WebSocketSession;
 import java.io.IOException;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
@@ -13,8 +15,9 @@ import org.slf4j.LoggerFactory;
 import io.h2ws.H2wsSocket;
 import io.h2ws.Transport;
 import io.h2ws.WebSocketOptions;
+import io.h2ws.core.Role;
 import io.h2ws.core.frame.CloseCodes;
-import io.h2ws.core.wire.Carrier;
+import io.h2ws.core.socket.Carrier;
 import io.h2ws.core.wire.WireMapping;
 
 /**
@@ -23,7 +26,7 @@ import io.h2ws.core.wire.WireMapping;
  * job, each in its own class:
  * <ul>
  *   <li>{@link ReceivePump}: demand, carrier reads, listener calls, all in the socket's one
- *       {@link io.h2ws.core.wire.SerialExecutor};</li>
+ *       {@link io.h2ws.core.socket.SerialExecutor};</li>
  *   <li>{@link WriteQueue}: sends in order, gathered once into carrier writes;</li>
  *   <li>{@link CloseLifecycle}: the {@link SocketState}, the close timeout, releasing the carrier;</li>
  *   <li>{@link Liveness}: idle timeout, keepalive Pings, Ping round trips, on a {@link SocketClock}.</li>

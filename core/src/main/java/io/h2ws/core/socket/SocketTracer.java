@@ -1,6 +1,9 @@
-package io.h2ws.trace;
+package io.h2ws.core.socket;
 
 import io.h2ws.core.session.FrameObserver;
+import io.h2ws.trace.TraceEvent;
+import io.h2ws.trace.TraceIds;
+import io.h2ws.trace.TraceListener;
 
 /** Turns one socket's frames into {@link TraceEvent.WsFrame}s. */
 public final class SocketTracer implements FrameObserver {
@@ -34,13 +37,13 @@ public final class SocketTracer implements FrameObserver {
      * Traces a socket: installs the frame observer (before it starts), reports it open now and
      * closed when its carrier is done.
      */
-    public static void attach(TraceListener listener, io.h2ws.core.session.RealWebSocket socket, String conn,
+    public static void attach(TraceListener listener, RealWebSocket socket, String conn,
                               int stream, String role) {
         attach(listener, socket, conn, TraceIds.nextSocket(), stream, role);
     }
 
     /** As above with a socket id chosen before (HTTP/1.1 traces the handshake under it). */
-    public static void attach(TraceListener listener, io.h2ws.core.session.RealWebSocket socket, String conn,
+    public static void attach(TraceListener listener, RealWebSocket socket, String conn,
                               String id, int stream, String role) {
         socket.observe(new SocketTracer(listener, conn, id, stream));
         TraceListener.safely(listener, new TraceEvent.Socket(System.nanoTime(), conn, id, stream, "open",
