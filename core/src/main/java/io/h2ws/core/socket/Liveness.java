@@ -2,14 +2,13 @@ package io.h2ws.core.socket;
 
 import io.h2ws.core.session.WebSocketSession;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
 
 import io.h2ws.WebSocketOptions;
 
 /**
  * A socket's liveness: the idle timeout (no frame either way for a while: close with 1001), the
  * keepalive Ping (sent when due; no answer within the pong timeout while reading: the peer is
- * gone) and the round trips of our Pings, for {@code stats()}. One check on the socket's clock
+ * gone) and the round trips of our Pings ({@link io.h2ws.trace.PingRoundTrips}), for {@code stats()}. One check on the socket's clock
  * reschedules itself for the nearest deadline; traffic never touches the timer, it only updates
  * two timestamps.
  *
@@ -39,8 +38,6 @@ final class Liveness {
         void peerSilent();
     }
 
-    private record PingOut(byte[] payload, long nanos) {}
-
     private final Object lock;
     private final WebSocketSession session;
     private final WebSocketOptions options;
@@ -55,12 +52,7 @@ final class Liveness {
     private long pingSentAt;            // 0 when no keepalive ping is outstanding
     private long keepalivePings;
     private SocketClock.Timer timer;
-    private ArrayDeque<PingOut> pingsOut; // null until the first ping: nothing for sockets that never ping
-    private long pingRtts;
-    private long pingRttMin;
-    private long pingRttMax;
-    private long pingRttLast;
-    private long pingRttSum;
+    private final io.h2ws.trace.PingRoundTrips roundTrips = new io.h2ws.trace.PingRoundTrips();
 
     Liveness(Object lock, WebSocketSession session, WebSocketOptions options, SocketClock clock, Host host) {
         this.lock = lock;
@@ -155,7 +147,7 @@ final class Liveness {
                     long due = lastPingAt + interval;
                     if (now - due >= 0 && session.state().canSend()) {
                         byte[] id = ByteBuffer.allocate(8).putLong(++keepalivePings).array();
-                        notePingLocked(id, now);
+                        roundTrips.sent(id, now);
                         host.queueLocked(session.ping(ByteBuffer.wrap(id)));
                         pinged = true;
                         lastPingAt = now;
@@ -186,48 +178,20 @@ final class Liveness {
         byte[] b = new byte[payload.remaining()];
         payload.get(b);
         synchronized (lock) {
-            notePingLocked(b, now);
+            roundTrips.sent(b, now);
         }
     }
 
-    private void notePingLocked(byte[] payload, long now) {
-        if (pingsOut == null) {
-            pingsOut = new ArrayDeque<>(4);
-        }
-        if (pingsOut.size() == 16) {
-            pingsOut.removeFirst(); // never answered: forget the oldest
-        }
-        pingsOut.addLast(new PingOut(payload, now));
-    }
-
-    /** A Pong answering one of our pings gives a round trip; pings older than it will not be answered (5.5.3). */
+    /** A Pong answering one of our pings gives a round trip. */
     void matchPong(ByteBuffer data) {
         long now = clock.nanoTime();
         synchronized (lock) {
-            if (pingsOut == null || pingsOut.isEmpty()) {
-                return;
-            }
-            int n = 0;
-            for (PingOut p : pingsOut) {
-                n++;
-                if (ByteBuffer.wrap(p.payload()).equals(data)) {
-                    for (int i = 0; i < n; i++) {
-                        pingsOut.removeFirst();
-                    }
-                    long rtt = now - p.nanos();
-                    pingRttMin = pingRtts == 0 ? rtt : Math.min(pingRttMin, rtt);
-                    pingRttMax = Math.max(pingRttMax, rtt);
-                    pingRttLast = rtt;
-                    pingRttSum += rtt;
-                    pingRtts++;
-                    return;
-                }
-            }
+            roundTrips.received(data, now);
         }
     }
 
     /** Under the lock: adds the round trips measured so far to {@code s}. */
     io.h2ws.trace.SocketStats withPingsLocked(io.h2ws.trace.SocketStats s) {
-        return pingRtts == 0 ? s : s.withPings(pingRtts, pingRttMin, pingRttMax, pingRttLast, pingRttSum);
+        return roundTrips.addTo(s);
     }
 }
