@@ -159,15 +159,22 @@ public final class RealWebSocket implements H2wsSocket {
         pump.signal();
     }
 
-    /** Under the lock: queues what the session produced on its own (Pongs, the Close of a failure). */
-    void moveInternalOutputLocked() {
+    /**
+     * Under the lock: queues what the session produced on its own (Pongs, the Close of a failure).
+     *
+     * @return true when something was queued and needs a flush
+     */
+    boolean moveInternalOutputLocked() {
+        boolean moved = false;
         WebSocketSession.Output out;
         while ((out = session.pollOutput()) != null) {
+            moved = true;
             writes.addInternalLocked(out);
             if (out.last() && lifecycle.stateLocked().canSend()) {
                 lifecycle.closeQueuedLocked(); // failing the connection: nothing queued behind the Close goes out
             }
         }
+        return moved;
     }
 
     // ------------------------------------------------------------------ sending

@@ -42,9 +42,7 @@ final class ReceivePump implements Carrier.Receiver {
     };
     private final AtomicLong demand = new AtomicLong();
 
-    // hand-offs from the carrier and from other threads
-    private volatile ByteBuffer inbound;
-    private volatile Runnable inboundRelease;
+    // hand-offs from other threads
     private volatile boolean readPending;
     private volatile boolean carrierEnded;
     private volatile Map<String, String> carrierTrailers;
@@ -101,28 +99,29 @@ final class ReceivePump implements Carrier.Receiver {
 
     // ------------------------------------------------------------------ Carrier.Receiver, in the serial executor
 
+    /**
+     * Feeds the chunk to the session at once: the pump asks for a chunk only when the session has no
+     * event left, so decoding now holds nothing back, and the buffer goes back to the carrier
+     * before the listener runs (events hold their own copies). Chunks handed over unasked before a
+     * failure are fed in order the same way; the session's decoder accepts bytes split anywhere.
+     */
     @Override
     public void onData(ByteBuffer data, Runnable release) {
-        synchronized (lock) {
-            if (socket.lifecycle.stateLocked() == SocketState.RELEASED) {
-                // we aborted (close or ping timeout) before this chunk's turn came: the verdict
-                // stands, and a Close in it must not turn the 1006 into a clean close
-                release.run();
-                return;
+        try {
+            synchronized (lock) {
+                if (socket.lifecycle.stateLocked() == SocketState.RELEASED) {
+                    // we aborted (close or ping timeout) before this chunk's turn came: the verdict
+                    // stands, and a Close in it must not turn the 1006 into a clean close
+                    return;
+                }
+                session.receive(data);
+                socket.liveness.noteReceivedLocked();
             }
-            ByteBuffer earlier = inbound;
-            if (earlier == null) {
-                inboundRelease = release;
-                inbound = data;
-            } else {
-                // chunks read ahead, handed over unasked before a failure (Carrier): joined to
-                // the one not yet decoded, in order
-                ByteBuffer joined = ByteBuffer.allocate(earlier.remaining() + data.remaining());
-                joined.put(earlier).put(data).flip();
-                releaseInbound();
-                release.run();
-                inbound = joined;
-            }
+        } catch (Throwable t) {
+            internalError(t);
+            return;
+        } finally {
+            release.run();
         }
         readPending = false;
         pump();
@@ -152,10 +151,14 @@ final class ReceivePump implements Carrier.Receiver {
         try {
             drain();
         } catch (Throwable t) {
-            LOG.warn("h2ws socket {}: internal error in the receive loop", socket.path(), t);
-            terminated = true;
-            socket.lifecycle.abort(t);
+            internalError(t);
         }
+    }
+
+    private void internalError(Throwable t) {
+        LOG.warn("h2ws socket {}: internal error in the receive loop", socket.path(), t);
+        terminated = true;
+        socket.lifecycle.abort(t);
     }
 
     private void drain() {
@@ -175,7 +178,10 @@ final class ReceivePump implements Carrier.Receiver {
                 ev = nextEvent();
             }
             if (ev == null) {
-                askForMore();
+                if (wantMore) {
+                    readPending = true;
+                    socket.carrier.demand();
+                }
                 return;
             }
             if (terminated) {
@@ -197,22 +203,20 @@ final class ReceivePump implements Carrier.Receiver {
         }
     }
 
-    /** Polls the session, feeding it the chunk that waits and reporting the carrier's end. */
+    /** Set by {@link #nextEvent()} when it found nothing: the carrier should be asked for more. */
+    private boolean wantMore;
+
+    /**
+     * Polls the session, reporting the carrier's end to it once everything before was taken. When
+     * nothing is left, decides under the same lock whether to read on: with demand, or after the
+     * peer's Close to see its end of stream (and drop any bytes behind it).
+     */
     private Event nextEvent() {
         Event ev;
         boolean closeCarrier = false;
+        boolean flush;
         synchronized (lock) {
             ev = session.poll();
-            if (ev == null) {
-                ByteBuffer in = inbound;
-                if (in != null) {
-                    inbound = null;
-                    session.receive(in);
-                    socket.liveness.noteReceivedLocked();
-                    releaseInbound(); // events hold copies: the chunk's buffer can go back now
-                    ev = session.poll();
-                }
-            }
             if (ev == null && !endFed && (carrierEnded || carrierFailure != null)) {
                 endFed = true;
                 if (carrierFailure != null) {
@@ -225,36 +229,17 @@ final class ReceivePump implements Carrier.Receiver {
                 closeCarrier = socket.lifecycle.halfEndedLocked(SocketState.Event.INPUT_END);
                 ev = session.poll();
             }
-            socket.moveInternalOutputLocked();
+            flush = socket.moveInternalOutputLocked();
+            wantMore = ev == null && !readPending && !endFed && socket.lifecycle.stateLocked() != SocketState.RELEASED
+                    && (demand.get() > 0 || session.isInputDone());
         }
-        socket.writes.flush();
+        if (flush) {
+            socket.writes.flush();
+        }
         if (closeCarrier) {
             socket.lifecycle.closeCarrier();
         }
         return ev;
-    }
-
-    private void releaseInbound() {
-        Runnable r = inboundRelease;
-        inboundRelease = null;
-        if (r != null) {
-            r.run();
-        }
-    }
-
-    private void askForMore() {
-        if (readPending || endFed || inbound != null) {
-            return;
-        }
-        boolean want;
-        synchronized (lock) {
-            // after the peer's Close we still read, to see its end of stream (and drop any bytes)
-            want = socket.lifecycle.stateLocked() != SocketState.RELEASED && (demand.get() > 0 || session.isInputDone());
-        }
-        if (want) {
-            readPending = true;
-            socket.carrier.demand();
-        }
     }
 
     private void deliver(Event ev) {
