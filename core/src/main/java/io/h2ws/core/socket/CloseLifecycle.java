@@ -3,6 +3,9 @@ package io.h2ws.core.socket;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.h2ws.WebSocketOptions;
 import io.h2ws.core.socket.Carrier;
 
@@ -16,6 +19,8 @@ import io.h2ws.core.socket.Carrier;
  * aborted outside it.
  */
 final class CloseLifecycle {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CloseLifecycle.class);
 
     /** What the lifecycle asks of its socket. */
     interface Host {
@@ -57,7 +62,17 @@ final class CloseLifecycle {
 
     /** Under the lock: our Close was accepted into the write queue. */
     void closeQueuedLocked() {
-        state = state.next(SocketState.Event.QUEUE_CLOSE);
+        move(SocketState.Event.QUEUE_CLOSE);
+    }
+
+    /** Under the lock: the one place the state changes; a transition the table forbids is a runtime bug, logged and thrown. */
+    private void move(SocketState.Event event) {
+        try {
+            state = state.next(event);
+        } catch (IllegalStateException e) {
+            LOG.error("h2ws: socket lifecycle bug", e);
+            throw e;
+        }
     }
 
     /**
@@ -67,7 +82,7 @@ final class CloseLifecycle {
      */
     boolean halfEndedLocked(SocketState.Event half) {
         SocketState before = state;
-        state = state.next(half);
+        move(half);
         if (state != SocketState.RELEASED || before == SocketState.RELEASED) {
             return false;
         }
@@ -99,7 +114,7 @@ final class CloseLifecycle {
                 return;
             }
             writes.failAllLocked(cause);
-            state = state.next(SocketState.Event.RELEASE);
+            move(SocketState.Event.RELEASE);
             releasedLocked();
         }
         carrierDone.complete(null);

@@ -165,13 +165,11 @@ public final class InMemoryCarriers {
                 copy.put(b);
             }
             copy.flip();
-            if (!last) {
-                peer.accept(new Chunk(copy, () -> POOL.execute(() -> callback.completed(null))));
-                return;
-            }
-            // the end follows the data; the write completes when the peer has consumed it
+            // the write completes when the peer has consumed the chunk, as flow control would have it
             peer.accept(new Chunk(copy, () -> POOL.execute(() -> callback.completed(null))));
-            peer.acceptEnd(trailers == null ? null : java.util.Map.copyOf(trailers));
+            if (last) {
+                peer.acceptEnd(trailers == null ? null : java.util.Map.copyOf(trailers));
+            }
         }
 
         @Override
