@@ -62,10 +62,6 @@ final class Liveness {
         this.host = host;
     }
 
-    long now() {
-        return clock.nanoTime();
-    }
-
     /** Starts the check if the options ask for an idle timeout or a keepalive. */
     void start() {
         long now = clock.nanoTime();

@@ -15,7 +15,6 @@ import org.slf4j.LoggerFactory;
 import io.h2ws.H2wsSocket;
 import io.h2ws.Transport;
 import io.h2ws.WebSocketOptions;
-import io.h2ws.core.Role;
 import io.h2ws.core.frame.CloseCodes;
 import io.h2ws.core.socket.Carrier;
 import io.h2ws.core.wire.WireMapping;
