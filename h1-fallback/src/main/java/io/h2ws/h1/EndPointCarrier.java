@@ -124,6 +124,11 @@ public final class EndPointCarrier extends AbstractConnection implements Carrier
     // ------------------------------------------------------------------ Carrier: reading
 
     @Override
+    public void dispatch(Runnable task) {
+        getExecutor().execute(task);
+    }
+
+    @Override
     public void start(Receiver receiver, SerialExecutor serial) {
         synchronized (this) {
             this.serial = Objects.requireNonNull(serial, "serial");

@@ -134,6 +134,11 @@ public final class StreamCarrier implements Carrier {
     }
 
     @Override
+    public void dispatch(Runnable task) {
+        offload(stream, task);
+    }
+
+    @Override
     public DirectBufferPool directPool() {
         return pool;
     }

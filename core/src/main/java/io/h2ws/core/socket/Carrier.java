@@ -78,6 +78,16 @@ public interface Carrier {
         return null;
     }
 
+    /**
+     * Runs {@code task}, which may call the application's listener, on a thread that may run
+     * application code: never the caller's when the caller parses a shared connection or is the
+     * application's own thread inside a {@code send*}. The default runs it here, for carriers
+     * whose callers are all free to run listener code.
+     */
+    default void dispatch(Runnable task) {
+        task.run();
+    }
+
     /** Ends the channel abruptly: RST_STREAM(CANCEL) on HTTP/2, a closed socket on HTTP/1.1. */
     void abort(Throwable cause);
 

@@ -72,6 +72,11 @@ public final class InMemoryCarriers {
         }
 
         @Override
+        public void dispatch(Runnable task) {
+            POOL.execute(task);
+        }
+
+        @Override
         public void demand() {
             synchronized (this) {
                 demand++;

@@ -80,7 +80,10 @@ public final class RealWebSocket implements H2wsSocket {
             @Override
             public void outputEnded() {
                 lifecycle.halfEnded(SocketState.Event.OUTPUT_END);
-                pump.signal(); // our half is done; keep reading so the peer's Close and end of stream arrive
+                // our half is done; keep reading so the peer's Close and end of stream arrive. Called
+                // where the write completed: perhaps the application's thread inside sendClose, or
+                // the thread parsing an HTTP/2 connection, neither of which may run the listener
+                pump.signalElsewhere();
             }
 
             @Override

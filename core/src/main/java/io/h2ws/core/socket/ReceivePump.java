@@ -90,11 +90,31 @@ final class ReceivePump implements Carrier.Receiver {
         signal();
     }
 
-    /** Runs the pump in the serial executor (at most one pump waits there at a time). */
+    /**
+     * Runs the pump in the serial executor (at most one pump waits there at a time), on this thread
+     * unless another is running the executor; a pump queued for a thread yet to come runs here too.
+     */
     void signal() {
         if (pumpQueued.compareAndSet(false, true)) {
             serial.execute(pumpTask);
+        } else {
+            serial.drain();
         }
+    }
+
+    /**
+     * Like {@link #signal} but never runs the listener on this thread unless it is already the
+     * executor's: the pump is queued and the carrier dispatches the drain to a thread of its own.
+     */
+    void signalElsewhere() {
+        if (serial.inExecutor()) {
+            signal();
+            return;
+        }
+        if (pumpQueued.compareAndSet(false, true)) {
+            serial.enqueue(pumpTask);
+        }
+        socket.carrier.dispatch(serial::drain);
     }
 
     // ------------------------------------------------------------------ Carrier.Receiver, in the serial executor
