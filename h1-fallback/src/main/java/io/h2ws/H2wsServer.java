@@ -51,17 +51,28 @@ public final class H2wsServer implements AutoCloseable {
     private final ServerConnector tls;
     private final String fingerprint;
     private final String host;
+    private final io.h2ws.server.ServerLimits limits;
 
     private H2wsServer(Builder b) {
         this.host = b.host;
-        this.openSockets = new OpenSockets();
         Endpoints endpoints = new Endpoints();
         b.endpoints.forEach(endpoints::add);
         QueuedThreadPool threads = new QueuedThreadPool(b.maxThreads, Math.min(8, b.maxThreads));
         threads.setName("h2ws-server");
         threads.setDaemon(true);
-        this.server = new Server(threads);
+        this.limits = b.limits;
+        this.openSockets = new OpenSockets(b.limits, threads);
+        // Jetty's pool keeps up to an eighth of the heap in each of heap and direct buffers unless told
+        org.eclipse.jetty.io.ArrayByteBufferPool buffers = new org.eclipse.jetty.io.ArrayByteBufferPool(0, -1, -1, -1,
+                b.bufferPoolMemory, b.bufferPoolMemory);
+        this.server = new Server(threads, null, buffers);
         server.setStopTimeout(b.stopTimeout.toMillis());
+        // beyond it the server stops accepting: new connections wait in the kernel's backlog
+        server.addBean(new org.eclipse.jetty.server.NetworkConnectionLimit(b.limits.maxConnections(), server));
+        if (b.maxAcceptRate > 0) {
+            server.addBean(new org.eclipse.jetty.server.AcceptRateLimit(b.maxAcceptRate, 1,
+                    java.util.concurrent.TimeUnit.SECONDS, server));
+        }
 
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
@@ -165,6 +176,28 @@ public final class H2wsServer implements AutoCloseable {
         return fingerprint;
     }
 
+    /** The limits this server applies. */
+    public io.h2ws.server.ServerLimits limits() {
+        return limits;
+    }
+
+    /** Bytes sockets hold now against the server's memory budget (send queues, received data); 0 without limits. */
+    public long bufferedBytes() {
+        io.h2ws.core.socket.ByteBudget budget = openSockets.budget();
+        return budget == null ? 0 : budget.used();
+    }
+
+    /** The most bytes sockets held at once against the server's memory budget; 0 without limits. */
+    public long peakBufferedBytes() {
+        io.h2ws.core.socket.ByteBudget budget = openSockets.budget();
+        return budget == null ? 0 : budget.peak();
+    }
+
+    /** Sockets accepted since the start, on every transport, open or not. */
+    public long acceptedSockets() {
+        return openSockets.accepted();
+    }
+
     /** Sockets currently open, on every transport. */
     public int openSockets() {
         return openSockets.size();
@@ -242,8 +275,51 @@ public final class H2wsServer implements AutoCloseable {
         private Duration handshakeTimeout = Duration.ofSeconds(30);
         private Duration h2KeepaliveInterval;
         private Duration h2KeepaliveTimeout;
+        private io.h2ws.server.ServerLimits limits = io.h2ws.server.ServerLimits.defaults();
+        private long bufferPoolMemory = 0; // Jetty's heuristic
+        private int maxAcceptRate = 0;
 
         private Builder() {}
+
+        /**
+         * Everything the server lets its peers commit at once: idle timeout, socket and connection
+         * limits, memory per connection and per server. Default {@link io.h2ws.server.ServerLimits#defaults()};
+         * {@link io.h2ws.server.ServerLimits#UNLIMITED} turns every limit off.
+         */
+        public Builder limits(io.h2ws.server.ServerLimits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /**
+         * A socket with no frame either way for this long is closed with 1001 (RFC 6455 section
+         * 7.4.1), on both transports; default 120 s, {@link Duration#ZERO} for never. An endpoint's
+         * own non-zero {@link WebSocketOptions#idleTimeout} wins. With keepalive pings (the
+         * endpoint's {@code pingInterval}) a socket is never idle; lengthen this or turn it off
+         * to keep silent sockets open.
+         */
+        public Builder idleTimeout(Duration timeout) {
+            this.limits = limits.withIdleTimeout(Objects.requireNonNull(timeout, "timeout"));
+            return this;
+        }
+
+        /**
+         * Bytes Jetty's buffer pool may keep for reuse, each of heap and direct; 0 (the default)
+         * for Jetty's choice (an eighth of the heap each), negative for no bound.
+         */
+        public Builder bufferPoolMemory(long bytes) {
+            this.bufferPoolMemory = bytes;
+            return this;
+        }
+
+        /** New connections accepted per second at most, all ports together; 0 (the default) for no limit. */
+        public Builder maxAcceptRate(int perSecond) {
+            if (perSecond < 0) {
+                throw new IllegalArgumentException("maxAcceptRate must not be negative: " + perSecond);
+            }
+            this.maxAcceptRate = perSecond;
+            return this;
+        }
 
         /**
          * HTTP/2 PING keepalive per connection (h2 and h2c): while a connection carries at least

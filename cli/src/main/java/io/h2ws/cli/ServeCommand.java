@@ -58,6 +58,53 @@ final class ServeCommand implements Callable<Integer> {
                     + " sockets with 1006 (default: ${DEFAULT-VALUE}).")
     double h2PingTimeout;
 
+    @Option(names = "--idle-timeout", defaultValue = "120", paramLabel = "SECONDS",
+            description = "Close a socket with 1001 after this long with no frame either way, on both transports;"
+                    + " 0 for never (default: ${DEFAULT-VALUE}).")
+    double idleTimeout;
+
+    @Option(names = "--max-sockets", defaultValue = "" + io.h2ws.server.ServerLimits.DEFAULT_MAX_SOCKETS,
+            description = "Open sockets on all transports; beyond it a handshake gets 503 (default: ${DEFAULT-VALUE}).")
+    int maxSockets;
+
+    @Option(names = "--max-connections", defaultValue = "" + io.h2ws.server.ServerLimits.DEFAULT_MAX_CONNECTIONS,
+            description = "TCP connections held; beyond it new ones wait in the accept queue (default: ${DEFAULT-VALUE}).")
+    int maxConnections;
+
+    @Option(names = "--connection-memory", defaultValue = "0", paramLabel = "MIB",
+            description = "MiB one connection may make the server buffer (send queues, received data, HTTP/2 windows);"
+                    + " a connection over it is no longer read and its sends are refused. 0: the smaller of 256 MiB"
+                    + " and an eighth of the heap (default: ${DEFAULT-VALUE}).")
+    long connectionMemoryMib;
+
+    @Option(names = "--server-memory", defaultValue = "0", paramLabel = "MIB",
+            description = "MiB all sockets together may hold in send queues and received data. 0: half the heap"
+                    + " (default: ${DEFAULT-VALUE}).")
+    long serverMemoryMib;
+
+    @Option(names = "--buffer-pool-memory", defaultValue = "0", paramLabel = "MIB",
+            description = "MiB Jetty's buffer pool may keep for reuse, each of heap and direct. 0: Jetty's choice,"
+                    + " an eighth of the heap each (default: ${DEFAULT-VALUE}).")
+    long bufferPoolMib;
+
+    @Option(names = "--max-accept-rate", defaultValue = "0", paramLabel = "PER_SECOND",
+            description = "New connections accepted per second at most; 0 for no limit (default: ${DEFAULT-VALUE}).")
+    int maxAcceptRate;
+
+    private io.h2ws.server.ServerLimits limits() {
+        io.h2ws.server.ServerLimits d = io.h2ws.server.ServerLimits.defaults();
+        if (!(idleTimeout >= 0) || idleTimeout > 86_400 * 365) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--idle-timeout is 0.. seconds: " + idleTimeout);
+        }
+        if (maxSockets < 1 || maxConnections < 1 || connectionMemoryMib < 0 || serverMemoryMib < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--max-sockets and --max-connections must be positive, memory limits 0 (default) or positive");
+        }
+        return new io.h2ws.server.ServerLimits(Duration.ofMillis(Math.round(idleTimeout * 1000)), maxSockets, maxConnections,
+                connectionMemoryMib == 0 ? d.connectionMemory() : connectionMemoryMib << 20,
+                serverMemoryMib == 0 ? d.serverMemory() : serverMemoryMib << 20);
+    }
+
     /** Seconds (decimals allowed) as a Duration; zero stays zero (off for the interval). */
     private Duration h2Keepalive(double seconds, String option) {
         if (!(seconds >= 0) || seconds > 86_400) {
@@ -81,6 +128,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         H2wsServer.Builder b = H2wsServer.builder().host(host).port(port).tlsPort(noTls ? -1 : tlsPort)
                 .maxConcurrentStreams(maxStreams)
+                .limits(limits())
+                .bufferPoolMemory(bufferPoolMib << 20)
+                .maxAcceptRate(maxAcceptRate)
                 .h2Keepalive(h2Keepalive(h2PingInterval, "--h2-ping-interval"), h2Keepalive(h2PingTimeout, "--h2-ping-timeout"))
                 .trace(trace == null ? null : new io.h2ws.trace.JsonLinesTraceWriter(trace, "server"))
                 .endpoint(DemoEndpoint.echo(!noDeflate))
@@ -93,6 +143,10 @@ final class ServeCommand implements Callable<Integer> {
             b.keyStore(ks, keystorePassword.toCharArray());
         }
         H2wsServer server = b.build().start();
+        io.h2ws.server.ServerLimits l = server.limits();
+        out.println("limits: idle " + l.idleTimeout().toMillis() / 1000.0 + " s, " + l.maxSockets() + " sockets, "
+                + l.maxConnections() + " connections, " + (l.connectionMemory() >> 20) + " MiB per connection, "
+                + (l.serverMemory() >> 20) + " MiB for all sockets");
         String shown = host.contains(":") ? "[" + host + "]" : host;
         out.println("listening http://" + shown + ":" + server.port() + " (http/1.1, h2c)");
         if (server.tlsPort() > 0) {

@@ -231,6 +231,20 @@ class CliIT {
     }
 
     @Test
+    @DisplayName("serve --help lists the budgets and the idle timeout with their defaults (RFC 9113 section 10.5)")
+    void serveHelpListsTheBudgets() throws Exception {
+        Process p = start("serve", "--help");
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        String help = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).replaceAll("\\s+", " ");
+        for (String option : new String[] {"--idle-timeout=SECONDS Close a socket with 1001", "(default: 120)",
+                "--max-sockets", "(default: 100000)", "--max-connections", "(default: 20000)", "--connection-memory=MIB",
+                "the smaller of 256 MiB and an eighth of the heap", "--server-memory=MIB", "half the heap",
+                "--buffer-pool-memory=MIB", "--max-accept-rate"}) {
+            assertTrue(help.contains(option), option + " in: " + help);
+        }
+    }
+
+    @Test
     @DisplayName("compare with a tiny configuration prints the tables and writes an HTML report that parses, with non-zero numbers")
     void compareTiny(@TempDir Path dir) throws Exception {
         Path report = dir.resolve("r.html");

@@ -22,6 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.h2ws.Transport;
+import io.h2ws.WebSocketOptions;
 import io.h2ws.core.handshake.AcceptKey;
 import io.h2ws.core.handshake.HandshakeHeaders;
 import io.h2ws.core.handshake.HeaderTokens;
@@ -125,6 +126,10 @@ public final class H1UpgradeHandler extends Handler.Wrapper {
         EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
         HandshakeRequest hr = new HandshakeRequest(Transport.H1, request.isSecure(), pathQuery, host,
                 headersByLowerCaseName(fields), request.getConnectionMetaData().getRemoteSocketAddress());
+        if (openSockets.full()) {
+            // RFC 9110 section 15.6.4: overloaded; the client may come back later
+            return refuse(response, callback, 503, "server at its socket limit", Map.of("Retry-After", "5"));
+        }
         HandshakeDecision decision = ServerHandshake.decide(endpoints, hr);
         if (decision instanceof HandshakeDecision.Reject reject) {
             Map<String, String> headers = reject.headers();
@@ -138,11 +143,13 @@ public final class H1UpgradeHandler extends Handler.Wrapper {
             return refuse(response, callback, reject.status(), reject.reason(), headers);
         }
         HandshakeDecision.Accept accept = (HandshakeDecision.Accept) decision;
+        WebSocketOptions options = openSockets.limits().apply(accept.options());
 
         EndPointCarrier carrier = new EndPointCarrier(endPoint, request.getComponents().getExecutor(),
-                request.getComponents().getByteBufferPool(), Role.SERVER, EndPointCarrier.backstopIdleTimeout(accept.options()));
+                request.getComponents().getByteBufferPool(), Role.SERVER, EndPointCarrier.backstopIdleTimeout(options));
         RealWebSocket socket = RealWebSocket.open(carrier, new SocketSetup(Role.SERVER, false, accept.subprotocol(), pathQuery,
-                accept.deflate(), accept.endpoint().deflate(), accept.options()), accept.listener());
+                accept.deflate(), accept.endpoint().deflate(), options, openSockets.newConnectionBudget("HTTP/1.1 connection")),
+                accept.listener());
         HandshakeTrace t = HandshakeTrace.of(trace);
         if (t != null) {
             t.line(false, "GET " + pathQuery + " HTTP/1.1");

@@ -111,6 +111,7 @@ class H2KeepaliveTest {
     void startServer(Duration interval, Duration timeout, int maxStreams) throws Exception {
         server = H2wsServer.builder()
                 .h2Keepalive(interval, timeout)
+                .idleTimeout(Duration.ZERO) // the keepalive is under test, and its timer the only one counted
                 .maxConcurrentStreams(maxStreams)
                 .trace(e -> {
                     if (e instanceof TraceEvent.H2Frame f && (f.type().equals("PING") || f.type().equals("GOAWAY"))) {

@@ -43,8 +43,11 @@ final class ExtendedConnectAcceptor {
     private final H2ServerConnectionFactory factory;
     private final boolean secure;
     private final ConnectionSockets sockets;
+    private final io.h2ws.core.socket.ByteBudget budget; // the connection's share of the server's memory, or null
 
-    ExtendedConnectAcceptor(H2ServerConnectionFactory factory, boolean secure, ConnectionSockets sockets) {
+    ExtendedConnectAcceptor(H2ServerConnectionFactory factory, boolean secure, ConnectionSockets sockets,
+                            io.h2ws.core.socket.ByteBudget budget) {
+        this.budget = budget;
         this.factory = factory;
         this.secure = secure;
         this.sockets = sockets;
@@ -93,6 +96,10 @@ final class ExtendedConnectAcceptor {
         SocketAddress remote = stream.getSession().getRemoteSocketAddress();
         HandshakeRequest handshake = new HandshakeRequest(Transport.H2, secure, path, authority,
                 lowerCaseFields(request.getHttpFields()), remote);
+        if (factory.openSockets().full()) {
+            // RFC 9110 section 15.6.4: the server is overloaded; the connection's other streams carry on
+            return reject(stream, frame, 503, "server at its socket limit", Map.of("retry-after", "5"));
+        }
         HandshakeDecision decision = ServerHandshake.decide(factory.endpoints(), handshake);
         if (decision instanceof HandshakeDecision.Reject r) {
             return reject(stream, frame, r.status(), r.reason(), r.headers());
@@ -123,7 +130,8 @@ final class ExtendedConnectAcceptor {
         MetaData.Response response = new MetaData.Response(200, null, HttpVersion.HTTP_2, fields);
         stream.headers(new HeadersFrame(stream.getId(), response, null, false), Callback.from(() -> {
             RealWebSocket socket = RealWebSocket.open(carrier, new SocketSetup(Role.SERVER, messageMapping,
-                    accept.subprotocol(), handshake.path(), accept.deflate(), accept.endpoint().deflate(), accept.options()),
+                    accept.subprotocol(), handshake.path(), accept.deflate(), accept.endpoint().deflate(),
+                    factory.openSockets().limits().apply(accept.options()), budget),
                     accept.listener());
             sockets.track(carrier, socket);
             factory.openSockets().add(socket);

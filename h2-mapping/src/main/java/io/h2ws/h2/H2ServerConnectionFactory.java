@@ -59,6 +59,9 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
     /** Smallest keepalive interval ({@link #setKeepalive}): at most 50 PINGs a second per connection. */
     public static final Duration MIN_KEEPALIVE_INTERVAL = ConnectionKeepalive.MIN_INTERVAL;
 
+    /** The session listener being created on this thread, for the rate control Jetty creates next. */
+    private static final ThreadLocal<SessionListener> CREATING = new ThreadLocal<>();
+
     private final Endpoints endpoints;
     private final OpenSockets openSockets;
     private volatile NonWebSocketHandler nonWebSocketHandler = NonWebSocketHandler.NOT_FOUND;
@@ -168,16 +171,36 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
         long streams = Math.max(1, getMaxConcurrentStreams());
         if (!sessionWindowSet) {
             long window = Math.max(1024L * 1024, streams * getInitialStreamRecvWindow());
+            long memory = openSockets.limits().connectionMemory();
+            if (memory != Long.MAX_VALUE) {
+                // a quarter of what a connection may make us buffer (see ServerLimits)
+                window = Math.max(getInitialStreamRecvWindow(), Math.min(window, memory / 4));
+            }
             super.setInitialSessionRecvWindow((int) Math.min(Integer.MAX_VALUE, window));
         }
         if (!rateControlSet) {
-            super.setRateControlFactory(new WindowRateControl.Factory((int) Math.min(Integer.MAX_VALUE, Math.max(128, 2 * streams))));
+            int rate = (int) Math.min(Integer.MAX_VALUE, Math.max(128, 2 * streams));
+            super.setRateControlFactory(new org.eclipse.jetty.io.RateControl.Factory() {
+                @Override
+                public org.eclipse.jetty.io.RateControl newRateControl(EndPoint endPoint) {
+                    // Jetty creates the rate control right after the session listener, on this thread
+                    StreamChurnControl c = new StreamChurnControl(new WindowRateControl(rate, Duration.ofSeconds(1)));
+                    SessionListener l = CREATING.get();
+                    CREATING.remove();
+                    if (l != null) {
+                        l.churn = c;
+                    }
+                    return c;
+                }
+            });
         }
     }
 
     @Override
     protected ServerSessionListener newSessionListener(Connector connector, EndPoint endPoint) {
-        return new SessionListener(endPoint.isSecure(), connector.getExecutor());
+        SessionListener l = new SessionListener(endPoint.isSecure(), connector.getExecutor());
+        CREATING.set(l);
+        return l;
     }
 
     @Override
@@ -219,14 +242,20 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
         private final Executor executor;
         private final ConnectionSockets sockets = new ConnectionSockets();
         private final ExtendedConnectAcceptor acceptor;
+        private volatile StreamChurnControl churn;
 
         SessionListener(boolean secure, Executor executor) {
             this.executor = executor;
-            this.acceptor = new ExtendedConnectAcceptor(H2ServerConnectionFactory.this, secure, sockets);
+            this.acceptor = new ExtendedConnectAcceptor(H2ServerConnectionFactory.this, secure, sockets,
+                    openSockets.newConnectionBudget("HTTP/2 connection"));
         }
 
         @Override
         public Map<Integer, Integer> onPreface(Session session) {
+            StreamChurnControl c = churn;
+            if (c != null) {
+                c.session(session);
+            }
             sockets.startKeepalive(session, keepaliveInterval, keepaliveTimeout, executor,
                     () -> !session.getStreams().isEmpty(), this::failAll, "client " + session.getRemoteSocketAddress());
             return settings();
@@ -239,6 +268,7 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
 
         @Override
         public Stream.Listener onNewStream(Stream stream, HeadersFrame frame) {
+            StreamChurnControl.opened(stream);
             return acceptor.onNewStream(stream, frame);
         }
 

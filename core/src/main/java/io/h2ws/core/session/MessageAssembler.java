@@ -28,7 +28,7 @@ final class MessageAssembler {
     private final MessageInflater inflater; // null unless permessage-deflate was negotiated
     private final Consumer<ByteBuffer> inflated = this::onDecodedPayload;
     private final Utf8Decoder utf8 = new Utf8Decoder();
-    private final StringBuilder textPart = new StringBuilder();
+    private StringBuilder textPart = new StringBuilder();
     private ByteBuffer binaryPart;
     private int opcode = -1; // TEXT or BINARY while a message is open
     private boolean compressed;
@@ -113,7 +113,7 @@ final class MessageAssembler {
         if (opcode == Opcode.TEXT) {
             if (textPart.length() > 0 || last) {
                 events.add(new Event.Text(textPart.toString(), last));
-                textPart.setLength(0);
+                shrinkText();
             }
         } else if (opcode == Opcode.BINARY) {
             if (binaryPart != null || last) {
@@ -132,8 +132,23 @@ final class MessageAssembler {
 
     /** Forgets what was decoded of the open message (the connection failed). */
     void drop() {
-        textPart.setLength(0);
+        shrinkText();
         binaryPart = null;
+    }
+
+    /** Bytes held for the message being assembled (text counted at two bytes a char). */
+    long buffered() {
+        return (binaryPart == null ? 0 : binaryPart.capacity()) + 2L * textPart.capacity()
+                + (control == null ? 0 : control.capacity());
+    }
+
+    /** Empties the text part; a large one is dropped so an idle socket does not keep it. */
+    private void shrinkText() {
+        if (textPart.capacity() > 4096) {
+            textPart = new StringBuilder();
+        } else {
+            textPart.setLength(0);
+        }
     }
 
     /** Native memory the inflater holds, 0 without compression. */

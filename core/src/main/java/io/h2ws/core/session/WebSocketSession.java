@@ -196,6 +196,32 @@ public final class WebSocketSession {
         return e;
     }
 
+    /**
+     * Bytes of received data this session holds: the message being assembled and events not yet
+     * taken. What a memory budget counts on the receive side.
+     */
+    public long bufferedBytes() {
+        long n = assembler.buffered();
+        for (Event e : events) {
+            n += sizeOf(e);
+        }
+        return n;
+    }
+
+    /** What an event's data holds in memory (text counted at two bytes a char). */
+    public static long sizeOf(Event e) {
+        if (e instanceof Event.Text t) {
+            return 2L * t.text().length();
+        } else if (e instanceof Event.Binary b) {
+            return b.data().remaining();
+        } else if (e instanceof Event.Ping p) {
+            return p.data().remaining();
+        } else if (e instanceof Event.Pong p) {
+            return p.data().remaining();
+        }
+        return 0;
+    }
+
     /** True when events are waiting. */
     public boolean hasEvents() {
         return !events.isEmpty();

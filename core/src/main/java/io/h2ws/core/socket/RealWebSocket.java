@@ -48,6 +48,7 @@ public final class RealWebSocket implements H2wsSocket {
     final CloseLifecycle lifecycle;
     final Liveness liveness;
     private final ReceivePump pump;
+    private final ByteBudget budget; // null: unbudgeted (a client's socket)
     volatile int closeCode = -1;
     private volatile io.h2ws.trace.FlowBlocked flowBlocked; // set by HTTP/2 transports asked for statistics
 
@@ -75,8 +76,9 @@ public final class RealWebSocket implements H2wsSocket {
         this.mappingName = mapping.name();
         this.session = new WebSocketSession(setup.role(), mapping, new WebSocketSession.Config(
                 options.maxFrameSize(), options.maxMessageSize(), 0, options.autoPong()), setup.deflate(), setup.deflateConfig());
-        this.pump = new ReceivePump(this, lock, session, listener);
-        this.writes = new WriteQueue(lock, carrier, this, mapping.partsStartWrites(), new WriteQueue.Owner() {
+        this.budget = setup.budget();
+        this.pump = new ReceivePump(this, lock, session, listener, budget);
+        this.writes = new WriteQueue(lock, carrier, this, mapping.partsStartWrites(), budget, new WriteQueue.Owner() {
             @Override
             public void outputEnded() {
                 lifecycle.halfEnded(SocketState.Event.OUTPUT_END);
@@ -143,6 +145,7 @@ public final class RealWebSocket implements H2wsSocket {
             synchronized (lock) {
                 session.release();
             }
+            pump.releaseBudget();
         });
     }
 
@@ -227,6 +230,13 @@ public final class RealWebSocket implements H2wsSocket {
             if (estimate > 0 && queued + estimate > options.maxQueuedBytes()) {
                 f.completeExceptionally(new IOException("send queue full: " + queued + " bytes queued, limit "
                         + options.maxQueuedBytes()));
+                return f;
+            }
+            if (estimate > 0 && budget != null && !budget.hasRoom(estimate)) {
+                // the connection's (or server's) memory is spoken for: refuse now rather than
+                // queue what a peer that does not read would pin (RFC 9113 section 10.5)
+                f.completeExceptionally(new IOException("send refused: " + budget + " used up, "
+                        + queued + " bytes queued on this socket"));
                 return f;
             }
             WebSocketSession.Output out;

@@ -54,7 +54,12 @@ final class ReceivePump implements Carrier.Receiver {
     private Event held;
     private boolean opened;
 
-    ReceivePump(RealWebSocket socket, Object lock, WebSocketSession session, WebSocket.Listener listener) {
+    private final ByteBudget budget; // null: unbudgeted
+    private long accounted; // under lock: what the budget counts for this socket's received bytes
+    private boolean budgetReleased; // under lock
+
+    ReceivePump(RealWebSocket socket, Object lock, WebSocketSession session, WebSocket.Listener listener, ByteBudget budget) {
+        this.budget = budget;
         this.socket = socket;
         this.lock = lock;
         this.session = session;
@@ -198,7 +203,14 @@ final class ReceivePump implements Carrier.Receiver {
                 ev = nextEvent();
             }
             if (ev == null) {
+                account();
                 if (wantMore) {
+                    if (budget != null && budget.exhausted()) {
+                        // the connection's memory is spoken for: stop reading, so flow control holds
+                        // the peer back, until a release leaves room (RFC 9113 section 10.5)
+                        budget.whenRoom(this::signalElsewhere);
+                        return;
+                    }
                     readPending = true;
                     socket.carrier.demand();
                 }
@@ -215,12 +227,45 @@ final class ReceivePump implements Carrier.Receiver {
                         continue;
                     }
                     held = ev;
+                    account();
                     return;
                 }
                 demand.decrementAndGet();
             }
             deliver(ev);
         }
+    }
+
+    /** Brings the budget up to what the session holds of received bytes now. */
+    private void account() {
+        if (budget == null) {
+            return;
+        }
+        long delta;
+        synchronized (lock) {
+            long now = budgetReleased ? 0 : session.bufferedBytes() + sizeOf(held);
+            delta = now - accounted;
+            accounted = now;
+        }
+        budget.add(delta);
+    }
+
+    /** The socket is gone: its received bytes no longer count. */
+    void releaseBudget() {
+        if (budget == null) {
+            return;
+        }
+        long delta;
+        synchronized (lock) {
+            budgetReleased = true;
+            delta = -accounted;
+            accounted = 0;
+        }
+        budget.add(delta);
+    }
+
+    private static long sizeOf(Event e) {
+        return e == null ? 0 : WebSocketSession.sizeOf(e);
     }
 
     /** Set by {@link #nextEvent()} when it found nothing: the carrier should be asked for more. */

@@ -21,9 +21,17 @@ import io.h2ws.core.wire.WireMapping;
  * @param deflate        the agreed RFC 7692 parameters, or null without the extension
  * @param deflateConfig  our compression settings (level, minimum size), or null for defaults
  * @param options        limits and timeouts
+ * @param budget         the memory budget of the socket's connection (a server's), or null for none
  */
 public record SocketSetup(Role role, boolean messageMapping, String subprotocol, String path,
-                          DeflateParams deflate, DeflateConfig deflateConfig, WebSocketOptions options) {
+                          DeflateParams deflate, DeflateConfig deflateConfig, WebSocketOptions options,
+                          ByteBudget budget) {
+
+    /** Without a memory budget (a client's socket). */
+    public SocketSetup(Role role, boolean messageMapping, String subprotocol, String path,
+                       DeflateParams deflate, DeflateConfig deflateConfig, WebSocketOptions options) {
+        this(role, messageMapping, subprotocol, path, deflate, deflateConfig, options, null);
+    }
 
     /** Checks and normalises: a null subprotocol is "", surrounding spaces are dropped. */
     public SocketSetup {

@@ -76,12 +76,23 @@ final class WriteQueue {
     private Pending queuedPong;
     private long queuedPongBytes;
 
-    WriteQueue(Object lock, Carrier carrier, WebSocket socket, boolean onePartPerWrite, Owner owner) {
+    private final ByteBudget budget; // null: unbudgeted
+
+    WriteQueue(Object lock, Carrier carrier, WebSocket socket, boolean onePartPerWrite, ByteBudget budget, Owner owner) {
         this.lock = lock;
+        this.budget = budget;
         this.carrier = carrier;
         this.socket = socket;
         this.onePartPerWrite = onePartPerWrite;
         this.owner = owner;
+    }
+
+    /** Under the lock: the queue holds {@code delta} bytes more; the budget counts them too. */
+    private void count(long delta) {
+        queuedBytes += delta;
+        if (budget != null) {
+            budget.add(delta);
+        }
     }
 
     long queuedBytesLocked() {
@@ -100,7 +111,7 @@ final class WriteQueue {
 
     /** Queues an application send (or, with a null future, the socket's own frame). */
     void addLocked(WebSocketSession.Output out, CompletableFuture<WebSocket> future) {
-        queuedBytes += out.size();
+        count(out.size());
         queue.add(new Pending(out, future, false));
     }
 
@@ -114,7 +125,7 @@ final class WriteQueue {
         } else if (queuedPong != null && queuedPongBytes + out.size() > PONG_BACKLOG) {
             // enough Pongs wait already: the newest one not yet written answers for this Ping too
             long delta = out.size() - queuedPong.output.size();
-            queuedBytes += delta;
+            count(delta);
             queuedPongBytes += delta;
             queuedPong.output = out;
             return;
@@ -124,7 +135,7 @@ final class WriteQueue {
             queuedPong = p;
             queuedPongBytes += out.size();
         }
-        queuedBytes += out.size();
+        count(out.size());
         queue.add(p);
     }
 
@@ -134,7 +145,7 @@ final class WriteQueue {
         queuedPongBytes = 0;
         Pending p;
         while ((p = queue.poll()) != null) {
-            queuedBytes -= p.output.size();
+            count(-(p.output.size()));
             if (p.future != null) {
                 p.future.completeExceptionally(cause instanceof IOException ? cause : new IOException(cause));
             }
@@ -228,7 +239,7 @@ final class WriteQueue {
         synchronized (lock) {
             writing = false;
             for (Pending p : done) {
-                queuedBytes -= p.output.size();
+                count(-(p.output.size()));
             }
             if (endsOutput || failure != null) {
                 ended = true;
