@@ -63,6 +63,11 @@ final class ExtendedConnectAcceptor {
             // Jetty itself refuses only Connection and a TE other than trailers.
             return malformed(stream, "connection-specific field " + connectionSpecific + " (RFC 9113 section 8.2.2)");
         }
+        if (frame.isEndStream() && request.getContentLength() > 0) {
+            // RFC 9113 section 8.1.1: content-length must equal the DATA that follows, and none
+            // can follow END_STREAM. Jetty checks content-length only against DATA frames.
+            return malformed(stream, "content-length " + request.getContentLength() + " on a request without content (RFC 9113 section 8.1.1)");
+        }
         if (!HttpMethod.CONNECT.is(request.getMethod())) {
             return factory.getNonWebSocketHandler().handle(stream, request, frame.isEndStream());
         }
