@@ -12,8 +12,8 @@ import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http.MetaData;
-import org.eclipse.jetty.http2.HTTP2Stream;
 import org.eclipse.jetty.http2.ErrorCode;
+import org.eclipse.jetty.http2.HTTP2Stream;
 import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.frames.DataFrame;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
@@ -170,14 +170,16 @@ final class ExtendedConnectAcceptor {
      * whose request did not end (an extended CONNECT) to stop sending on the stream.
      */
     static Stream.Listener malformed(Stream stream, String reason) {
-        String why = "malformed request: " + printable(reason == null ? "?" : reason);
+        // the reason may quote the peer's bytes (Jetty's "Illegal header value ..."): sanitised
+        String why = "malformed request: " + printable(reason == null ? "?" : reason, 200);
         LOG.debug("h2ws: stream #{}: {}", stream.getId(), why);
         byte[] body = (why + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
         HttpFields.Mutable fields = HttpFields.build()
                 .put("content-type", "text/plain; charset=utf-8")
                 .put("content-length", String.valueOf(body.length));
         MetaData.Response response = new MetaData.Response(400, null, HttpVersion.HTTP_2, fields);
-        Callback reset = Callback.from(() -> stream.reset(new ResetFrame(stream.getId(), ErrorCode.PROTOCOL_ERROR.code), Callback.NOOP));
+        Runnable resetStream = () -> stream.reset(new ResetFrame(stream.getId(), ErrorCode.PROTOCOL_ERROR.code), Callback.NOOP);
+        Callback reset = Callback.from(resetStream, x -> resetStream.run());
         stream.headers(new HeadersFrame(stream.getId(), response, null, false), Callback.from(
                 () -> stream.data(new DataFrame(stream.getId(), java.nio.ByteBuffer.wrap(body), true), reset),
                 reset::failed));
@@ -226,11 +228,16 @@ final class ExtendedConnectAcceptor {
 
     /** Peer text for a log line or a body: printable ASCII only, bounded. */
     static String printable(String s) {
+        return printable(s, 64);
+    }
+
+    /** As {@link #printable(String)}, at most {@code max} characters. */
+    static String printable(String s, int max) {
         StringBuilder b = new StringBuilder();
-        for (int i = 0; i < s.length() && i < 64; i++) {
+        for (int i = 0; i < s.length() && i < max; i++) {
             char c = s.charAt(i);
             b.append(c >= 0x20 && c < 0x7f ? c : '?');
         }
-        return s.length() > 64 ? b + "..." : b.toString();
+        return s.length() > max ? b + "..." : b.toString();
     }
 }
