@@ -49,7 +49,23 @@ final class RawH2Conn implements AutoCloseable {
     /** Completes when the server closes the TCP connection. */
     final CompletableFuture<Void> closed = new CompletableFuture<>();
 
+    /** Stream ids with the nanoTime of the server's first frame on them (HEADERS, DATA or RST_STREAM). */
+    final Map<Integer, Long> firstAnswer = new ConcurrentHashMap<>();
+    /** Stream ids with the nanoTime of the server's END_STREAM on them. */
+    final Map<Integer, Long> endStream = new ConcurrentHashMap<>();
+    /** Stream ids with the nanoTime of the server's RST_STREAM on them. */
+    final Map<Integer, Long> resetAt = new ConcurrentHashMap<>();
+    /** DATA payload received by stream id. */
+    final Map<Integer, ByteArrayOutputStream> data = new ConcurrentHashMap<>();
+    /** nanoTime when the GOAWAY arrived, or 0. */
+    volatile long goAwayNanos;
+
     RawH2Conn(int port) throws IOException {
+        this(port, Map.of());
+    }
+
+    /** With {@code settings} in the client's first SETTINGS frame. */
+    RawH2Conn(int port, Map<Integer, Integer> settings) throws IOException {
         this.port = port;
         socket = new Socket("127.0.0.1", port);
         socket.setTcpNoDelay(true);
@@ -58,8 +74,79 @@ final class RawH2Conn implements AutoCloseable {
         reader.setDaemon(true);
         reader.start();
         add(new PrefaceFrame());
-        add(new SettingsFrame(Map.of(), false));
+        add(new SettingsFrame(settings, false));
         flush();
+    }
+
+    /** The next client stream id (no frame is queued). */
+    synchronized int nextId() {
+        int id = nextStreamId;
+        nextStreamId += 2;
+        return id;
+    }
+
+    /**
+     * Queues one HEADERS frame (END_HEADERS) with a hand-built header block, so that anything
+     * can be sent: duplicated, misplaced, unknown or uppercase fields that Jetty's encoder would
+     * refuse. {@code fields} alternates names and values; see {@link #literal}.
+     */
+    synchronized void headers(int streamId, boolean endStream, String... fields) {
+        addRaw(0x1, 0x4 | (endStream ? 0x1 : 0), streamId, block(fields));
+    }
+
+    /** Queues one DATA frame. */
+    synchronized void data(int streamId, byte[] payload, boolean endStream) {
+        addRaw(0x0, endStream ? 0x1 : 0, streamId, payload);
+    }
+
+    /** The DATA received so far on {@code streamId}. */
+    byte[] received(int streamId) {
+        ByteArrayOutputStream b = data.get(streamId);
+        if (b == null) {
+            return new byte[0];
+        }
+        synchronized (b) {
+            return b.toByteArray();
+        }
+    }
+
+    /** An HPACK header block of literal fields without indexing (RFC 7541 section 6.2.2). */
+    static byte[] block(String... fields) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        for (int i = 0; i < fields.length; i += 2) {
+            b.writeBytes(literal(fields[i], fields[i + 1]));
+        }
+        return b.toByteArray();
+    }
+
+    /**
+     * One field as "literal header field without indexing, new name" (RFC 7541 section 6.2.2):
+     * byte 0x00, then name and value as raw octets (no Huffman) each behind a 7-bit-prefix length.
+     * Nothing is checked or lower-cased: the bytes are what the test wrote (ISO-8859-1).
+     */
+    static byte[] literal(String name, String value) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.write(0x00);
+        string(b, name.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        string(b, value.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        return b.toByteArray();
+    }
+
+    private static void string(ByteArrayOutputStream b, byte[] s) {
+        // RFC 7541 section 5.1, 7-bit prefix, H = 0
+        int n = s.length;
+        if (n < 127) {
+            b.write(n);
+        } else {
+            b.write(127);
+            n -= 127;
+            while (n >= 128) {
+                b.write(n % 128 + 128);
+                n /= 128;
+            }
+            b.write(n);
+        }
+        b.writeBytes(s);
     }
 
     /** Queues an extended CONNECT (RFC 8441) for {@code path}; returns its stream id. */
@@ -136,13 +223,37 @@ final class RawH2Conn implements AutoCloseable {
         parser.init(new Parser.Listener() {
             @Override
             public void onHeaders(HeadersFrame frame) {
+                long now = System.nanoTime();
+                firstAnswer.putIfAbsent(frame.getStreamId(), now);
                 if (frame.getMetaData() instanceof MetaData.Response r) {
                     statuses.put(frame.getStreamId(), r.getStatus());
+                }
+                if (frame.isEndStream()) {
+                    endStream.putIfAbsent(frame.getStreamId(), now);
+                }
+            }
+
+            @Override
+            public void onData(org.eclipse.jetty.http2.frames.DataFrame frame) {
+                long now = System.nanoTime();
+                firstAnswer.putIfAbsent(frame.getStreamId(), now);
+                ByteArrayOutputStream b = data.computeIfAbsent(frame.getStreamId(), k -> new ByteArrayOutputStream());
+                ByteBuffer payload = frame.getByteBuffer().slice();
+                byte[] bytes = new byte[payload.remaining()];
+                payload.get(bytes);
+                synchronized (b) {
+                    b.writeBytes(bytes);
+                }
+                if (frame.isEndStream()) {
+                    endStream.putIfAbsent(frame.getStreamId(), now);
                 }
             }
 
             @Override
             public void onReset(ResetFrame frame) {
+                long now = System.nanoTime();
+                firstAnswer.putIfAbsent(frame.getStreamId(), now);
+                resetAt.put(frame.getStreamId(), now);
                 resets.put(frame.getStreamId(), frame.getError());
             }
 
@@ -168,6 +279,7 @@ final class RawH2Conn implements AutoCloseable {
 
             @Override
             public void onGoAway(GoAwayFrame frame) {
+                goAwayNanos = System.nanoTime();
                 goAway.complete(frame);
             }
         });

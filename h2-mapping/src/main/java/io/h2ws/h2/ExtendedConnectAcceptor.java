@@ -12,9 +12,12 @@ import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.http2.ErrorCode;
 import org.eclipse.jetty.http2.HTTP2Stream;
 import org.eclipse.jetty.http2.api.Stream;
+import org.eclipse.jetty.http2.frames.DataFrame;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
+import org.eclipse.jetty.http2.frames.ResetFrame;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,10 +61,28 @@ final class ExtendedConnectAcceptor {
         if (!(metaData instanceof MetaData.Request request)) {
             return reject(stream, frame, 400, "not a request", Map.of());
         }
+        String connectionSpecific = connectionSpecificField(request.getHttpFields());
+        if (connectionSpecific != null) {
+            // Jetty itself refuses only Connection and a TE other than trailers.
+            return malformed(stream, "connection-specific field " + connectionSpecific + " (RFC 9113 section 8.2.2)");
+        }
+        if (frame.isEndStream() && request.getContentLength() > 0) {
+            // RFC 9113 section 8.1.1: content-length must equal the DATA that follows, and none
+            // can follow END_STREAM. Jetty checks content-length only against DATA frames.
+            return malformed(stream, "content-length " + request.getContentLength() + " on a request without content (RFC 9113 section 8.1.1)");
+        }
         if (!HttpMethod.CONNECT.is(request.getMethod())) {
             return factory.getNonWebSocketHandler().handle(stream, request, frame.isEndStream());
         }
         String protocol = request.getProtocol();
+        if (protocol == null && (request.getHttpURI().getScheme() != null || request.getHttpURI().getPath() != null)) {
+            // RFC 9113 section 8.5: a CONNECT without :protocol omits :scheme and :path.
+            // Jetty accepts both, so the request is checked here.
+            return malformed(stream, "CONNECT without :protocol must not carry :scheme or :path (RFC 9113 section 8.5)");
+        }
+        if (protocol == null && (request.getHttpURI().getHost() == null || request.getHttpURI().getHost().isEmpty())) {
+            return malformed(stream, "CONNECT without :protocol needs :authority (RFC 9113 section 8.5)");
+        }
         if (protocol == null) {
             // A classic CONNECT asks for a TCP tunnel (RFC 9113 section 8.5); this server is
             // no proxy. The method is understood but not allowed here: 405, and an empty
@@ -88,7 +109,7 @@ final class ExtendedConnectAcceptor {
         }
         String authority = uri.getAuthority();
         if (uri.getHost() == null || uri.getHost().isEmpty()) {
-            return reject(stream, frame, 400, "extended CONNECT needs :authority (RFC 8441 section 4)", Map.of());
+            return malformed(stream, "extended CONNECT needs :authority (RFC 8441 section 4)");
         }
         if (frame.isEndStream()) {
             return reject(stream, frame, 400, "extended CONNECT must not end the stream (RFC 8441 section 4)", Map.of());
@@ -149,11 +170,60 @@ final class ExtendedConnectAcceptor {
     }
 
 
+    /**
+     * Answers a malformed request (RFC 9113 section 8.1.1): a 400 with a one-line reason and
+     * END_STREAM, then RST_STREAM(PROTOCOL_ERROR), the stream error the RFC asks for; the 400
+     * first because section 8.1.1 allows a response before the reset and it tells a person what
+     * was wrong. This is also what Jetty's own server answers. The reset also tells a client
+     * whose request did not end (an extended CONNECT) to stop sending on the stream.
+     */
+    static Stream.Listener malformed(Stream stream, String reason) {
+        // the reason may quote the peer's bytes (Jetty's "Illegal header value ..."): sanitised
+        String why = "malformed request: " + printable(reason == null ? "?" : reason, 200);
+        LOG.debug("h2ws: stream #{}: {}", stream.getId(), why);
+        byte[] body = (why + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        HttpFields.Mutable fields = HttpFields.build()
+                .put("content-type", "text/plain; charset=utf-8")
+                .put("content-length", String.valueOf(body.length));
+        MetaData.Response response = new MetaData.Response(400, null, HttpVersion.HTTP_2, fields);
+        Runnable resetStream = () -> stream.reset(new ResetFrame(stream.getId(), ErrorCode.PROTOCOL_ERROR.code), Callback.NOOP);
+        Callback reset = Callback.from(resetStream, x -> resetStream.run());
+        stream.headers(new HeadersFrame(stream.getId(), response, null, false), Callback.from(
+                () -> stream.data(new DataFrame(stream.getId(), java.nio.ByteBuffer.wrap(body), true), reset),
+                reset::failed));
+        return Stream.Listener.AUTO_DISCARD;
+    }
+
     private static Stream.Listener reject(Stream stream, HeadersFrame frame, int status, String reason,
                                           Map<String, String> headers) {
         LOG.debug("h2ws: refusing stream #{} with {}: {}", stream.getId(), status, reason);
         NonWebSocketHandler.respond(stream, status, headers, reason + "\n", frame.isEndStream());
         return Stream.Listener.AUTO_DISCARD;
+    }
+
+    /**
+     * The first field that RFC 9113 section 8.2.2 calls connection-specific (Connection,
+     * Proxy-Connection, Keep-Alive, Transfer-Encoding, Upgrade; a TE other than "trailers"),
+     * or null. Such a request is malformed.
+     */
+    static String connectionSpecificField(HttpFields fields) {
+        for (HttpField f : fields) {
+            String name = f.getLowerCaseName();
+            switch (name) {
+                case "connection", "proxy-connection", "keep-alive", "transfer-encoding", "upgrade" -> {
+                    return name;
+                }
+                case "te" -> {
+                    if (!"trailers".equalsIgnoreCase(f.getValue() == null ? "" : f.getValue().trim())) {
+                        return "te: " + printable(f.getValue() == null ? "" : f.getValue());
+                    }
+                }
+                default -> {
+                    // not connection-specific
+                }
+            }
+        }
+        return null;
     }
 
     static Map<String, List<String>> lowerCaseFields(HttpFields fields) {
@@ -166,11 +236,16 @@ final class ExtendedConnectAcceptor {
 
     /** Peer text for a log line or a body: printable ASCII only, bounded. */
     static String printable(String s) {
+        return printable(s, 64);
+    }
+
+    /** As {@link #printable(String)}, at most {@code max} characters. */
+    static String printable(String s, int max) {
         StringBuilder b = new StringBuilder();
-        for (int i = 0; i < s.length() && i < 64; i++) {
+        for (int i = 0; i < s.length() && i < max; i++) {
             char c = s.charAt(i);
             b.append(c >= 0x20 && c < 0x7f ? c : '?');
         }
-        return s.length() > 64 ? b + "..." : b.toString();
+        return s.length() > max ? b + "..." : b.toString();
     }
 }

@@ -9,6 +9,7 @@ import java.util.concurrent.Executor;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.http2.HTTP2Session;
 import org.eclipse.jetty.http2.api.Session;
 import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.api.server.ServerSessionListener;
@@ -18,6 +19,7 @@ import org.eclipse.jetty.http2.frames.PingFrame;
 import org.eclipse.jetty.http2.frames.SettingsFrame;
 import org.eclipse.jetty.http2.server.RawHTTP2ServerConnectionFactory;
 import org.eclipse.jetty.http2.server.internal.HTTP2ServerConnection;
+import org.eclipse.jetty.http2.server.internal.HTTP2ServerSession;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.WindowRateControl;
@@ -25,6 +27,9 @@ import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.util.Callback;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.h2ws.server.Endpoints;
 import io.h2ws.server.OpenSockets;
@@ -51,6 +56,8 @@ import io.h2ws.server.ServerHandshake;
  * PINGs, and one whose PING goes unanswered is closed with all its sockets (1006).
  */
 public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory implements ConnectionFactory.Upgrading {
+
+    private static final Logger LOG = LoggerFactory.getLogger(H2ServerConnectionFactory.class);
 
     /** Default SETTINGS_MAX_CONCURRENT_STREAMS: one WebSocket per stream, so far above Jetty's 128. */
     public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 1024;
@@ -204,6 +211,17 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
     }
 
     @Override
+    public Connection newConnection(Connector connector, EndPoint endPoint) {
+        Connection connection = super.newConnection(connector, endPoint);
+        if (connection instanceof HTTP2ServerConnection h2 && h2.getSession() != null) {
+            // Jetty drops :protocol from a request whose method is not CONNECT, so it would be
+            // served as if it were well formed (RFC 8441 section 4 makes it malformed).
+            ProtocolPseudoHeaderCheck.install(h2.getSession().getParser().getHpackDecoder());
+        }
+        return connection;
+    }
+
+    @Override
     public Connection upgradeConnection(Connector connector, EndPoint endPoint, MetaData.Request request,
                                         HttpFields.Mutable response101) throws HttpException.RuntimeException {
         // Same as Jetty's HTTP2CServerConnectionFactory: "PRI * HTTP/2.0" (prior knowledge) or
@@ -237,8 +255,13 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
         return tracer;
     }
 
-    /** One per HTTP/2 connection. */
-    private final class SessionListener implements ServerSessionListener {
+    /**
+     * One per HTTP/2 connection. It is also Jetty's {@link HTTP2ServerSession.Listener}: Jetty
+     * reports a malformed request (no {@code :path}, a connection-specific field, ...) only
+     * through {@code onStreamFailure}, and without that interface it fails the stream locally
+     * and writes nothing, so the client would wait for an answer forever.
+     */
+    private final class SessionListener implements HTTP2ServerSession.Listener {
         private final Executor executor;
         private final ConnectionSockets sockets = new ConnectionSockets();
         private final ExtendedConnectAcceptor acceptor;
@@ -259,6 +282,30 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
             sockets.startKeepalive(session, keepaliveInterval, keepaliveTimeout, executor,
                     () -> !session.getStreams().isEmpty(), this::failAll, "client " + session.getRemoteSocketAddress());
             return settings();
+        }
+
+        @Override
+        public void onSettings(Session session, SettingsFrame frame) {
+            // RFC 8441 section 3: a server's receipt of SETTINGS_ENABLE_CONNECT_PROTOCOL has no
+            // effect; only the value the server sends matters. Jetty applies the client's value
+            // to the session (HTTP2Session.configure), so a client that sends 0, as hyper-h2 does
+            // by default, would have every extended CONNECT reset with PROTOCOL_ERROR. Jetty
+            // calls this after applying the frame and before parsing the next one: restore ours.
+            if (!frame.isReply() && frame.getSettings().containsKey(SettingsFrame.ENABLE_CONNECT_PROTOCOL)
+                    && isConnectProtocolEnabled() && session instanceof HTTP2Session h2) {
+                if (!h2.isConnectProtocolEnabled()) {
+                    LOG.debug("h2ws: client {} sent SETTINGS_ENABLE_CONNECT_PROTOCOL = {}; ignored (RFC 8441 section 3)",
+                            session.getRemoteSocketAddress(), frame.getSettings().get(SettingsFrame.ENABLE_CONNECT_PROTOCOL));
+                }
+                h2.setConnectProtocolEnabled(true);
+            }
+        }
+
+        @Override
+        public void onStreamFailure(Stream stream, Throwable failure, Callback callback) {
+            // Jetty has already taken the client's half of the stream as closed.
+            ExtendedConnectAcceptor.malformed(stream, failure.getMessage());
+            callback.succeeded();
         }
 
         @Override

@@ -27,8 +27,18 @@ final class RawH2 implements AutoCloseable {
     final Session session;
 
     RawH2(int port) throws Exception {
+        this(port, null);
+    }
+
+    /** With {@code clientSettings} (when not null) as the client's first SETTINGS. */
+    RawH2(int port, java.util.Map<Integer, Integer> clientSettings) throws Exception {
         client.start();
         session = client.connect(new InetSocketAddress("127.0.0.1", port), new Session.Listener() {
+            @Override
+            public java.util.Map<Integer, Integer> onPreface(Session s) {
+                return clientSettings == null ? Session.Listener.super.onPreface(s) : clientSettings;
+            }
+
             @Override
             public void onSettings(Session s, SettingsFrame frame) {
                 if (!frame.isReply()) {
