@@ -70,6 +70,52 @@ class BudgetAttackTest {
         run(t, Side.SEND_QUEUES);
     }
 
+    @org.junit.jupiter.api.Test
+    @DisplayName("Raw HTTP/2: a client that sets its initial window to 0 and sends messages the echo must answer "
+            + "pins no more than the connection's budget; another client is served")
+    void windowZeroClientStaysWithinTheBudget() throws Exception {
+        try (HostileServer hs = new HostileServer(b -> b.limits(limits(Transport.H2)));
+             RawH2Conn c = new RawH2Conn(hs.port(), java.util.Map.of(org.eclipse.jetty.http2.frames.SettingsFrame.INITIAL_WINDOW_SIZE, 0))) {
+            c.settings.get(5, TimeUnit.SECONDS);
+            int[] ids = new int[SOCKETS];
+            for (int i = 0; i < SOCKETS; i++) {
+                ids[i] = c.connect("/echo");
+            }
+            c.flush();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (c.statuses.size() < SOCKETS && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(SOCKETS, c.statuses.size(), "every extended CONNECT answered");
+            byte[] frame = maskedBinaryFrame(MESSAGE);
+            long t0 = System.nanoTime();
+            long sent = 0;
+            for (int id : ids) {
+                sent += c.sendData(id, frame, 1_000); // the server stops reading once its budget is full
+            }
+            long peak = hs.server.peakBufferedBytes();
+            long sentinel = hs.sentinels();
+            System.out.printf("[hostile] window-0 raw client: %d streams x %d MiB echoes, budget %d MiB: sent %d MiB, server "
+                            + "buffered %d MiB at peak; heap after GC %d MiB; sentinel %d ms; %d ms%n", SOCKETS, MESSAGE >> 20,
+                    BUDGET >> 20, sent >> 20, peak >> 20, usedHeapAfterGc() >> 20, sentinel, (System.nanoTime() - t0) / 1_000_000);
+            assertTrue(peak > BUDGET / 2, "the attack did not make the server buffer: " + peak);
+            assertTrue(peak <= BUDGET + SLACK, "server buffered " + peak + " bytes, budget " + BUDGET);
+            c.close();
+            long end = System.nanoTime() + 10_000_000_000L;
+            while ((hs.server.bufferedBytes() != 0 || hs.server.openSockets() != 0) && System.nanoTime() < end) {
+                Thread.sleep(20);
+            }
+            assertEquals(0, hs.server.bufferedBytes(), "every byte counted is given back when the connection ends");
+        }
+    }
+
+    /** A final binary frame of {@code n} zero bytes, masked with a zero key (RFC 6455 section 5.2, 5.3). */
+    static byte[] maskedBinaryFrame(int n) {
+        ByteBuffer b = ByteBuffer.allocate(2 + 8 + 4 + n);
+        b.put((byte) 0x82).put((byte) (0x80 | 127)).putLong(n).putInt(0);
+        return b.array();
+    }
+
     private static void run(Transport t, Side side) throws Exception {
         try (HostileServer hs = new HostileServer(b -> b.limits(limits(t)));
              H2wsClient client = H2wsClient.create()) {

@@ -57,6 +57,47 @@ final class RawH2Conn implements AutoCloseable {
     final Map<Integer, Long> resetAt = new ConcurrentHashMap<>();
     /** DATA payload received by stream id. */
     final Map<Integer, ByteArrayOutputStream> data = new ConcurrentHashMap<>();
+    // what the server lets us send (RFC 9113 section 6.9): its WINDOW_UPDATEs and INITIAL_WINDOW_SIZE
+    private final Object windows = new Object();
+    private long connectionSendWindow = 65_535;
+    private final Map<Integer, Long> streamSendWindows = new ConcurrentHashMap<>();
+    private volatile int initialStreamSendWindow = 65_535;
+
+    /**
+     * Sends {@code payload} as DATA on {@code streamId} within the server's flow-control windows,
+     * in frames of at most 16 KiB; gives up when no window opens for {@code stallMillis}.
+     *
+     * @return the bytes sent
+     */
+    long sendData(int streamId, byte[] payload, long stallMillis) throws IOException, InterruptedException {
+        int off = 0;
+        while (off < payload.length) {
+            int n;
+            synchronized (windows) {
+                long deadline = System.nanoTime() + stallMillis * 1_000_000;
+                for (;;) {
+                    long stream = streamSendWindows.getOrDefault(streamId, (long) initialStreamSendWindow);
+                    long room = Math.min(stream, connectionSendWindow);
+                    if (room > 0) {
+                        n = (int) Math.min(Math.min(room, 16_384), payload.length - off);
+                        connectionSendWindow -= n;
+                        streamSendWindows.put(streamId, stream - n);
+                        break;
+                    }
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0 || closed.isDone()) {
+                        return off;
+                    }
+                    windows.wait(Math.max(1, left / 1_000_000));
+                }
+            }
+            data(streamId, java.util.Arrays.copyOfRange(payload, off, off + n), false);
+            flush();
+            off += n;
+        }
+        return off;
+    }
+
     /** nanoTime when the GOAWAY arrived, or 0. */
     volatile long goAwayNanos;
 
@@ -258,7 +299,24 @@ final class RawH2Conn implements AutoCloseable {
             }
 
             @Override
+            public void onWindowUpdate(org.eclipse.jetty.http2.frames.WindowUpdateFrame frame) {
+                synchronized (windows) {
+                    if (frame.getStreamId() == 0) {
+                        connectionSendWindow += frame.getWindowDelta();
+                    } else {
+                        streamSendWindows.merge(frame.getStreamId(), (long) initialStreamSendWindow + frame.getWindowDelta(),
+                                (a, b) -> a + frame.getWindowDelta());
+                    }
+                    windows.notifyAll();
+                }
+            }
+
+            @Override
             public void onSettings(SettingsFrame frame) {
+                Integer initial = frame.getSettings().get(SettingsFrame.INITIAL_WINDOW_SIZE);
+                if (!frame.isReply() && initial != null) {
+                    initialStreamSendWindow = initial; // read before any stream opens, in the tests that send DATA
+                }
                 if (!frame.isReply()) {
                     add(new SettingsFrame(Map.of(), true));
                     try {
