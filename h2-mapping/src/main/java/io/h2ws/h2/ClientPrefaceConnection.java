@@ -54,11 +54,6 @@ final class ClientPrefaceConnection extends AbstractConnection implements Connec
         this.held = ByteBuffer.allocate(prefaceLength + FRAME_HEADER).limit(0);
     }
 
-    /** The connection this one hands over to. */
-    HTTP2ServerConnection next() {
-        return next;
-    }
-
     @Override
     public void onUpgradeTo(ByteBuffer buffer) {
         // bytes the HTTP/1.1 connection read past "PRI * HTTP/2.0\r\n\r\n"

@@ -49,6 +49,10 @@ import io.h2ws.server.ServerHandshake;
  * every other request goes to the {@link NonWebSocketHandler}. See
  * {@code spec-notes/rfc8441-mapping.md} for the statuses and the reasons behind them.
  *
+ * <p>On every path, each connection starts behind a {@link ClientPrefaceConnection} until the
+ * client's preface and first SETTINGS are whole: Jetty 12.1's parser loses that frame when it is
+ * split across reads ({@code spec-notes/jetty-first-settings-split.md}).
+ *
  * <p>With {@link #setKeepalive} each connection that carries a stream is checked with HTTP/2
  * PINGs, and one whose PING goes unanswered is closed with all its sockets (1006).
  */
