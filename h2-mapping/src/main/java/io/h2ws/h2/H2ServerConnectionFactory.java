@@ -8,6 +8,7 @@ import java.util.concurrent.Executor;
 
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.MetaData;
 import org.eclipse.jetty.http2.HTTP2Session;
 import org.eclipse.jetty.http2.api.Session;
@@ -16,6 +17,7 @@ import org.eclipse.jetty.http2.api.server.ServerSessionListener;
 import org.eclipse.jetty.http2.frames.GoAwayFrame;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.eclipse.jetty.http2.frames.PingFrame;
+import org.eclipse.jetty.http2.frames.PrefaceFrame;
 import org.eclipse.jetty.http2.frames.SettingsFrame;
 import org.eclipse.jetty.http2.server.RawHTTP2ServerConnectionFactory;
 import org.eclipse.jetty.http2.server.internal.HTTP2ServerConnection;
@@ -51,6 +53,10 @@ import io.h2ws.server.ServerHandshake;
  * {@code :protocol = websocket} becomes a server socket after {@link ServerHandshake#decide};
  * every other request goes to the {@link NonWebSocketHandler}. See
  * {@code spec-notes/rfc8441-mapping.md} for the statuses and the reasons behind them.
+ *
+ * <p>On every path, each connection starts behind a {@link ClientPrefaceConnection} until the
+ * client's preface and first SETTINGS are whole: Jetty 12.1's parser loses that frame when it is
+ * split across reads ({@code spec-notes/jetty-first-settings-split.md}).
  *
  * <p>With {@link #setKeepalive} each connection that carries a stream is checked with HTTP/2
  * PINGs, and one whose PING goes unanswered is closed with all its sockets (1006).
@@ -221,6 +227,16 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
         return connection;
     }
 
+    /**
+     * The HTTP/2 connection, behind a {@link ClientPrefaceConnection} that holds the client's
+     * preface and first frame until they are whole (a Jetty 12.1 parser defect, see there).
+     */
+    @Override
+    public Connection newConnection(Connector connector, EndPoint endPoint) {
+        HTTP2ServerConnection connection = (HTTP2ServerConnection) super.newConnection(connector, endPoint);
+        return holdPreface(connector, endPoint, connection, PrefaceFrame.PREFACE_BYTES.length);
+    }
+
     @Override
     public Connection upgradeConnection(Connector connector, EndPoint endPoint, MetaData.Request request,
                                         HttpFields.Mutable response101) throws HttpException.RuntimeException {
@@ -229,8 +245,19 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
         if (request.getContentLength() > 0) {
             return null;
         }
-        HTTP2ServerConnection connection = (HTTP2ServerConnection) newConnection(connector, endPoint);
-        return connection.upgrade(request, response101) ? connection : null;
+        HTTP2ServerConnection connection = (HTTP2ServerConnection) super.newConnection(connector, endPoint);
+        if (!connection.upgrade(request, response101)) {
+            return null;
+        }
+        // after "PRI * HTTP/2.0\r\n\r\n" the HTTP/1.1 parser leaves "SM\r\n\r\n"; after a 101 the whole preface comes
+        int preface = HttpMethod.PRI.is(request.getMethod())
+                ? PrefaceFrame.PREFACE_BYTES.length - PrefaceFrame.PREFACE_PREAMBLE_BYTES.length
+                : PrefaceFrame.PREFACE_BYTES.length;
+        return holdPreface(connector, endPoint, connection, preface);
+    }
+
+    private Connection holdPreface(Connector connector, EndPoint endPoint, HTTP2ServerConnection connection, int preface) {
+        return new ClientPrefaceConnection(endPoint, connector.getExecutor(), connection, preface, getInputBufferSize());
     }
 
     /** The SETTINGS a connection starts with: Jetty's, plus extended CONNECT (RFC 8441 section 3). */
