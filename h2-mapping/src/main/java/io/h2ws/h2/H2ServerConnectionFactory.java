@@ -216,25 +216,24 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
         return l;
     }
 
-    @Override
-    public Connection newConnection(Connector connector, EndPoint endPoint) {
-        Connection connection = super.newConnection(connector, endPoint);
-        if (connection instanceof HTTP2ServerConnection h2 && h2.getSession() != null) {
-            // Jetty drops :protocol from a request whose method is not CONNECT, so it would be
-            // served as if it were well formed (RFC 8441 section 4 makes it malformed).
-            ProtocolPseudoHeaderCheck.install(h2.getSession().getParser().getHpackDecoder());
-        }
-        return connection;
-    }
-
     /**
      * The HTTP/2 connection, behind a {@link ClientPrefaceConnection} that holds the client's
      * preface and first frame until they are whole (a Jetty 12.1 parser defect, see there).
      */
     @Override
     public Connection newConnection(Connector connector, EndPoint endPoint) {
-        HTTP2ServerConnection connection = (HTTP2ServerConnection) super.newConnection(connector, endPoint);
-        return holdPreface(connector, endPoint, connection, PrefaceFrame.PREFACE_BYTES.length);
+        return holdPreface(connector, endPoint, h2Connection(connector, endPoint), PrefaceFrame.PREFACE_BYTES.length);
+    }
+
+    /** Jetty's HTTP/2 connection, with the {@code :protocol} check in its HPACK decoder. */
+    private HTTP2ServerConnection h2Connection(Connector connector, EndPoint endPoint) {
+        HTTP2ServerConnection h2 = (HTTP2ServerConnection) super.newConnection(connector, endPoint);
+        if (h2.getSession() != null) {
+            // Jetty drops :protocol from a request whose method is not CONNECT, so it would be
+            // served as if it were well formed (RFC 8441 section 4 makes it malformed).
+            ProtocolPseudoHeaderCheck.install(h2.getSession().getParser().getHpackDecoder());
+        }
+        return h2;
     }
 
     @Override
@@ -245,7 +244,7 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
         if (request.getContentLength() > 0) {
             return null;
         }
-        HTTP2ServerConnection connection = (HTTP2ServerConnection) super.newConnection(connector, endPoint);
+        HTTP2ServerConnection connection = h2Connection(connector, endPoint);
         if (!connection.upgrade(request, response101)) {
             return null;
         }
