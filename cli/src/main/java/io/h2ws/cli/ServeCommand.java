@@ -143,10 +143,7 @@ final class ServeCommand implements Callable<Integer> {
             b.keyStore(ks, keystorePassword.toCharArray());
         }
         H2wsServer server = b.build().start();
-        io.h2ws.server.ServerLimits l = server.limits();
-        out.println("limits: idle " + l.idleTimeout().toMillis() / 1000.0 + " s, " + l.maxSockets() + " sockets, "
-                + l.maxConnections() + " connections, " + (l.connectionMemory() >> 20) + " MiB per connection, "
-                + (l.serverMemory() >> 20) + " MiB for all sockets");
+
         String shown = host.contains(":") ? "[" + host + "]" : host;
         out.println("listening http://" + shown + ":" + server.port() + " (http/1.1, h2c)");
         if (server.tlsPort() > 0) {
@@ -155,6 +152,11 @@ final class ServeCommand implements Callable<Integer> {
                 out.println("self-signed certificate for localhost, 127.0.0.1; SHA-256 fingerprint " + server.certificateFingerprint());
             }
         }
+        // after the "listening" lines, which scripts read first
+        io.h2ws.server.ServerLimits l = server.limits();
+        out.println("limits: idle " + l.idleTimeout().toMillis() / 1000.0 + " s, " + l.maxSockets() + " sockets, "
+                + l.maxConnections() + " connections, " + (l.connectionMemory() >> 20) + " MiB per connection, "
+                + (l.serverMemory() >> 20) + " MiB for all sockets");
         out.flush();
         CountDownLatch forever = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
