@@ -59,6 +59,12 @@ class SilentSocketsTest {
                         recorders.add(r);
                     }
                 }
+                // another client is served meanwhile
+                Recorder sentinel = new Recorder();
+                var live = client.newWebSocketBuilder().transport(Transport.H2).buildH2ws(uri, sentinel).get(10, TimeUnit.SECONDS);
+                live.sendText("served", true);
+                assertEquals("served", sentinel.next(Rec.Text.class).text());
+                live.sendClose(1000, "").get(10, TimeUnit.SECONDS);
                 for (Recorder r : recorders) {
                     Rec end = r.awaitTerminal();
                     assertEquals(1001, ((Rec.Close) end).code(), path + ": " + end);
