@@ -46,10 +46,14 @@ public final class OutputGather {
      */
     public static Gathered gather(List<ByteBuffer> slices, DirectBufferPool pool) throws IOException {
         long in = 0;
-        for (ByteBuffer b : slices) {
+        boolean allHeap = true;
+        for (int i = 0, n = slices.size(); i < n; i++) { // indexed: no iterator per write
+            ByteBuffer b = slices.get(i);
             in += b.limit() - b.position();
+            allHeap &= !b.isDirect();
         }
-        Gathered g = pool != null ? copyToDirect(slices, pool, in) : joinSmall(slices, in);
+        Gathered g = pool == null ? joinSmall(slices, in)
+                : allHeap && in > 0 && in <= MAX_WRITE ? copyAllHeap(slices, pool, in) : copyToDirect(slices, pool, in);
         long out = 0;
         for (ByteBuffer b : g.buffers()) {
             out += b.limit() - b.position();
@@ -60,6 +64,17 @@ public final class OutputGather {
                     + " bytes (spec-notes/soak.md, \"The lost message\")");
         }
         return g;
+    }
+
+    /** The common case, heap buffers only: one pooled copy, no lists. */
+    private static Gathered copyAllHeap(List<ByteBuffer> slices, DirectBufferPool pool, long total) {
+        DirectBufferPool.Lease lease = pool.acquire((int) total);
+        ByteBuffer target = lease.buffer();
+        target.limit(target.position() + (int) total);
+        for (int i = 0, n = slices.size(); i < n; i++) {
+            target.put(slices.get(i));
+        }
+        return new Gathered(new ByteBuffer[] {target.flip()}, List.of(lease), total);
     }
 
     private static Gathered copyToDirect(List<ByteBuffer> slices, DirectBufferPool pool, long total) {

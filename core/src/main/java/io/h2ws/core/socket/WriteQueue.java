@@ -53,6 +53,7 @@ final class WriteQueue {
         final CompletableFuture<WebSocket> future; // null for the socket's own frames
         final boolean autoPong;
         int next; // the first buffer not yet fully taken
+        Pending nextDone; // the chain of sends a carrier write completes: no list per write
 
         Pending(WebSocketSession.Output output, CompletableFuture<WebSocket> future, boolean autoPong) {
             this.output = output;
@@ -67,6 +68,8 @@ final class WriteQueue {
     private final Owner owner;
     private final boolean onePartPerWrite;
     private final AtomicInteger flushWip = new AtomicInteger();
+    // reused by every write: writeOnce runs on one thread at a time (flushWip) and gather consumes it
+    private final ArrayList<ByteBuffer> slices = new ArrayList<>();
 
     // under lock
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
@@ -163,8 +166,10 @@ final class WriteQueue {
     }
 
     private void writeOnce() {
-        List<ByteBuffer> slices = new ArrayList<>();
-        List<Pending> done = new ArrayList<>();
+        ArrayList<ByteBuffer> slices = this.slices;
+        slices.clear();
+        Pending done = null; // the sends this write completes, first to last, chained
+        Pending tail = null;
         boolean last = false;
         Map<String, String> trailers = null;
         synchronized (lock) {
@@ -186,14 +191,20 @@ final class WriteQueue {
                 if (p == queuedPong) {
                     queuedPong = null;
                 }
-                done.add(p);
+                p.nextDone = null;
+                if (tail == null) {
+                    done = p;
+                } else {
+                    tail.nextDone = p;
+                }
+                tail = p;
                 last = p.output.last();
                 trailers = p.output.trailers();
                 if (onePartPerWrite) {
                     break; // each message part starts a carrier write (the message mapping)
                 }
             }
-            if (done.isEmpty() && slices.isEmpty()) {
+            if (done == null && slices.isEmpty()) {
                 writing = false;
                 return;
             }
@@ -202,13 +213,16 @@ final class WriteQueue {
         try {
             g = OutputGather.gather(slices, carrier.directPool());
         } catch (IOException e) {
+            slices.clear();
             written(done, false, e);
             return;
         }
+        slices.clear(); // the gathered buffers are all the write needs; drop the references
         boolean endsOutput = last;
+        Pending completes = done;
         carrier.write(g.buffers(), endsOutput, trailers, failure -> {
             g.release();
-            written(done, endsOutput, failure);
+            written(completes, endsOutput, failure);
         });
     }
 
@@ -235,10 +249,10 @@ final class WriteQueue {
         return room;
     }
 
-    private void written(List<Pending> done, boolean endsOutput, Throwable failure) {
+    private void written(Pending done, boolean endsOutput, Throwable failure) {
         synchronized (lock) {
             writing = false;
-            for (Pending p : done) {
+            for (Pending p = done; p != null; p = p.nextDone) {
                 count(-(p.output.size()));
             }
             if (endsOutput || failure != null) {
@@ -248,7 +262,7 @@ final class WriteQueue {
                 failAllLocked(failure); // a send partly written belongs to the failed write
             }
         }
-        for (Pending p : done) {
+        for (Pending p = done; p != null; p = p.nextDone) {
             if (p.future != null) {
                 if (failure == null) {
                     p.future.complete(socket);
