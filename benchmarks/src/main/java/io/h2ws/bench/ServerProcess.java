@@ -46,6 +46,11 @@ public final class ServerProcess implements AutoCloseable {
         return port;
     }
 
+    /** The server process's id (for {@code jcmd}). */
+    public long pid() {
+        return process.pid();
+    }
+
     /** Forks {@code java ... io.h2ws.bench.EchoServers <kind> 0} and waits for it to listen. */
     public static ServerProcess start(String kind) throws Exception {
         List<String> cmd = new ArrayList<>();

@@ -80,8 +80,18 @@ public record ServerLimits(Duration idleTimeout, int maxSockets, int maxConnecti
         if (idleTimeout.isZero() || !options.idleTimeout().isZero()) {
             return options;
         }
-        return options.toBuilder().idleTimeout(idleTimeout).build();
+        Applied last = lastApplied; // an endpoint's options, socket after socket: one copy, not one per socket
+        if (last != null && last.from == options && last.idle.equals(idleTimeout)) {
+            return last.to;
+        }
+        WebSocketOptions to = options.toBuilder().idleTimeout(idleTimeout).build();
+        lastApplied = new Applied(options, idleTimeout, to);
+        return to;
     }
+
+    private record Applied(WebSocketOptions from, Duration idle, WebSocketOptions to) {}
+
+    private static volatile Applied lastApplied;
 
     /** A copy with another idle timeout. */
     public ServerLimits withIdleTimeout(Duration d) {

@@ -63,7 +63,7 @@ final class StreamReadAhead {
     private boolean demandPending;  // demand() came before start()
     private Map<String, String> trailers; // the peer's trailers; reported when its END_STREAM is read
     /** DATA read from Jetty and not yet handed to the receiver: {@code READ_AHEAD} bytes, or one frame, at most. */
-    private final ArrayDeque<Stream.Data> ahead = new ArrayDeque<>();
+    private final ArrayDeque<Stream.Data> ahead = new ArrayDeque<>(2); // grows when used; idle sockets keep it small
     private long aheadBytes;
     private boolean wanted;         // the receiver demanded and got nothing yet
     private boolean jettyDemanded;  // stream.demand() called, onDataAvailable not yet seen

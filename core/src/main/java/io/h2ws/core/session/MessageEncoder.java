@@ -30,9 +30,7 @@ final class MessageEncoder {
     private final FrameCounters counters;
     private final MessageDeflater deflater; // null unless permessage-deflate was negotiated
     private final DeflateConfig deflateConfig;
-    private final CharsetEncoder utf8 = StandardCharsets.UTF_8.newEncoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    private CharsetEncoder utf8; // made at the first text needing it: an idle socket does not keep one
 
     private int sendingOpcode = -1; // TEXT or BINARY while a message is open
     private boolean sendingCompressed;
@@ -158,8 +156,14 @@ final class MessageEncoder {
             in.limit(in.limit() - 1);
         }
         try {
-            utf8.reset();
-            return utf8.encode(in);
+            CharsetEncoder e = utf8;
+            if (e == null) {
+                e = StandardCharsets.UTF_8.newEncoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT);
+                utf8 = e;
+            }
+            e.reset();
+            return e.encode(in);
         } catch (CharacterCodingException e) {
             pendingHighSurrogate = null;
             throw new IllegalArgumentException("text is not well-formed UTF-16: " + e, e);

@@ -40,8 +40,8 @@ public final class WebSocketSession {
     private final Config config;
     private final WireMapping.Decoder decoder;
     private final boolean discardDataAfterCloseSent;
-    private final Deque<Event> events = new ArrayDeque<>();
-    private final Deque<Output> internalOutput = new ArrayDeque<>();
+    private final Deque<Event> events = new ArrayDeque<>(2); // grows when used; idle sockets keep it small
+    private final Deque<Output> internalOutput = new ArrayDeque<>(2);
     private final FrameCounters counters;
     private final FrameRules rules;
     private final MessageAssembler assembler;

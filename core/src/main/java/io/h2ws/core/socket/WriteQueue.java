@@ -72,7 +72,7 @@ final class WriteQueue {
     private final ArrayList<ByteBuffer> slices = new ArrayList<>();
 
     // under lock
-    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    private final ArrayDeque<Pending> queue = new ArrayDeque<>(2); // grows when used; idle sockets keep it small
     private long queuedBytes;
     private boolean writing;
     private boolean ended;
