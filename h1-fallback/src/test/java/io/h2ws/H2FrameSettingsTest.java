@@ -137,6 +137,30 @@ class H2FrameSettingsTest {
     }
 
     @Test
+    @DisplayName("with 1 MiB frames advertised both ways, a 1 MiB message still crosses in frames of at most 64 KiB: h2ws's write size")
+    void framesStopAtTheWriteSize() throws Exception {
+        TraceTest.Collect clientTrace = new TraceTest.Collect();
+        TraceTest.Collect serverTrace = new TraceTest.Collect();
+        try (H2wsServer big = H2wsServer.builder().trace(serverTrace).h2MaxFrameSize(1 << 20).h2InitialStreamWindow(4 << 20)
+                .endpoint(Endpoint.builder("/echo").listener(EchoListener::new).build()).build().start();
+             H2wsClient c = H2wsClient.builder().trace(clientTrace).h2MaxFrameSize(1 << 20).h2InitialStreamWindow(4 << 20).build()) {
+            Recorder r = new Recorder();
+            H2wsSocket s = c.newWebSocketBuilder().transport(Transport.H2)
+                    .buildH2ws(URI.create("ws://127.0.0.1:" + big.port() + "/echo"), r).get(10, TimeUnit.SECONDS);
+            s.sendBinary(ByteBuffer.wrap(new byte[MESSAGE]), true).get(10, TimeUnit.SECONDS);
+            assertEquals(MESSAGE, r.next(Rec.Binary.class).data().length);
+            s.sendClose(1000, "").get(5, TimeUnit.SECONDS);
+            r.awaitTerminal();
+        }
+        // OutputGather.MAX_WRITE: the documented bound (api.md, benchmarks.md) on what "1 MiB frames" means
+        for (TraceTest.Collect t : List.of(clientTrace, serverTrace)) {
+            List<H2Frame> sent = t.of(H2Frame.class, f -> f.type().equals("DATA") && f.outbound());
+            int largest = sent.stream().mapToInt(H2Frame::length).max().orElse(0);
+            assertTrue(largest > 16_384 && largest <= 64 * 1024, "largest DATA frame sent: " + largest);
+        }
+    }
+
+    @Test
     @DisplayName("RFC 9113 section 6.5.2: both builders reject a frame size outside 16,384..16,777,215 and a window outside its range")
     void invalidValuesRejected() {
         H2wsServer.Builder s = H2wsServer.builder();

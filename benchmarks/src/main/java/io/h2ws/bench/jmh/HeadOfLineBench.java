@@ -44,7 +44,7 @@ import io.h2ws.cli.measure.LoadClient;
  * {@link NetworkRun}): ignore it. {@code -p bigSockets=0} is the baseline without the big sender.
  *
  * <p>h2ws's write queue hands Jetty at most 64 KiB per socket write ({@code OutputGather.MAX_WRITE})
- * and Jetty generates at most one DATA frame per write and flusher pass, so frames above 64 KiB
+ * and a DATA frame never spans two of Jetty's {@code stream.data()} calls, so frames above 64 KiB
  * do not occur whatever is advertised: "1 MiB" means frames of up to 64 KiB here.
  */
 @State(Scope.Benchmark)
