@@ -39,7 +39,9 @@ public final class H2wsClient implements AutoCloseable {
             this.h1 = new H1Connector(b.sslContext, threads);
             h1.setTrace(b.trace);
             this.h2 = H2Connector.builder().sslContext(b.sslContext).trace(b.trace).stats(b.stats).executor(threads)
-                    .keepalive(b.h2KeepaliveInterval, b.h2KeepaliveTimeout).build();
+                    .keepalive(b.h2KeepaliveInterval, b.h2KeepaliveTimeout)
+                    .maxFrameSize(b.h2MaxFrameSize).streamRecvWindow(b.h2InitialStreamWindow)
+                    .sessionRecvWindow(b.h2InitialSessionWindow).build();
             h1.start();
         } catch (Exception | Error e) {
             if (threads != null) {
@@ -117,6 +119,9 @@ public final class H2wsClient implements AutoCloseable {
         private int maxThreads;
         private Duration h2KeepaliveInterval;
         private Duration h2KeepaliveTimeout;
+        private int h2MaxFrameSize = io.h2ws.h2.H2FrameSettings.MIN_MAX_FRAME_SIZE;
+        private int h2InitialStreamWindow = io.h2ws.h2.H2ServerConnectionFactory.DEFAULT_STREAM_RECV_WINDOW;
+        private int h2InitialSessionWindow = H2Connector.DEFAULT_SESSION_RECV_WINDOW;
 
         private Builder() {}
 
@@ -169,6 +174,41 @@ public final class H2wsClient implements AutoCloseable {
             H2Connector.builder().keepalive(interval, timeout); // checks the values now
             this.h2KeepaliveInterval = interval;
             this.h2KeepaliveTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * SETTINGS_MAX_FRAME_SIZE the client advertises: the largest DATA frame a server may send
+         * it. Default 16,384, the HTTP/2 default; 16,384..16,777,215 (RFC 9113 section 6.5.2).
+         * A frame on the wire cannot be interleaved, so while one socket downloads in big frames
+         * the small messages of the other sockets of its connection wait behind a whole frame;
+         * small frames cost a frame header and a flusher pass per 16 KiB instead (measured in
+         * {@code spec-notes/benchmarks.md}, "Head-of-line: frame size"). What the client sends
+         * is cut to the server's value; h2ws also hands Jetty at most 64 KiB per socket write.
+         */
+        public Builder h2MaxFrameSize(int bytes) {
+            this.h2MaxFrameSize = io.h2ws.h2.H2FrameSettings.requireMaxFrameSize(bytes, "h2MaxFrameSize");
+            return this;
+        }
+
+        /**
+         * SETTINGS_INITIAL_WINDOW_SIZE: each HTTP/2 socket's receive window, what the server may
+         * have in flight on one socket and what a socket that is not read leaves buffered. Default
+         * 256 KiB; 1..2^31-1. A socket's download rate is at most window / round trip.
+         */
+        public Builder h2InitialStreamWindow(int bytes) {
+            this.h2InitialStreamWindow = io.h2ws.h2.H2FrameSettings.requireStreamWindow(bytes, "h2InitialStreamWindow");
+            return this;
+        }
+
+        /**
+         * The connection receive window, for all sockets of a connection together. Default 1 GiB,
+         * so that sockets that stop reading cannot starve their siblings (the stream windows bound
+         * the memory); 65,535..2^31-1 (the window starts at 65,535 and can only grow, RFC 9113
+         * section 6.9.2).
+         */
+        public Builder h2InitialSessionWindow(int bytes) {
+            this.h2InitialSessionWindow = io.h2ws.h2.H2FrameSettings.requireSessionWindow(bytes, "h2InitialSessionWindow");
             return this;
         }
 

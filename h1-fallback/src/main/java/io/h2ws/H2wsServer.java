@@ -134,6 +134,11 @@ public final class H2wsServer implements AutoCloseable {
     private H2ServerConnectionFactory h2Factory(HttpConfiguration http, Endpoints endpoints, Builder b) {
         H2ServerConnectionFactory f = new H2ServerConnectionFactory(http, endpoints, openSockets);
         f.setMaxConcurrentStreams(b.maxConcurrentStreams);
+        f.setMaxFrameSize(b.h2MaxFrameSize);
+        f.setInitialStreamRecvWindow(b.h2InitialStreamWindow); // re-derives the session window
+        if (b.h2InitialSessionWindow > 0) {
+            f.setInitialSessionRecvWindow(b.h2InitialSessionWindow); // explicit: no longer derived
+        }
         f.setKeepalive(b.h2KeepaliveInterval, b.h2KeepaliveTimeout);
         f.setTrace(b.trace);
         return f;
@@ -268,6 +273,9 @@ public final class H2wsServer implements AutoCloseable {
         private final List<Endpoint> endpoints = new java.util.ArrayList<>();
         private final Map<String, Page> pages = new LinkedHashMap<>();
         private int maxConcurrentStreams = H2ServerConnectionFactory.DEFAULT_MAX_CONCURRENT_STREAMS;
+        private int h2MaxFrameSize = io.h2ws.h2.H2FrameSettings.MIN_MAX_FRAME_SIZE;
+        private int h2InitialStreamWindow = H2ServerConnectionFactory.DEFAULT_STREAM_RECV_WINDOW;
+        private int h2InitialSessionWindow = 0; // derived
         private int maxThreads = 200;
         private Duration stopTimeout = Duration.ofSeconds(5);
         private io.h2ws.trace.TraceListener trace;
@@ -413,6 +421,50 @@ public final class H2wsServer implements AutoCloseable {
                 throw new IllegalArgumentException("maxConcurrentStreams must be positive: " + streams);
             }
             this.maxConcurrentStreams = streams;
+            return this;
+        }
+
+        /**
+         * SETTINGS_MAX_FRAME_SIZE the server advertises on h2 and h2c: the largest DATA frame a
+         * client may send it (and the largest frame it accepts). Default 16,384, the HTTP/2
+         * default; 16,384..16,777,215 (RFC 9113 section 6.5.2).
+         *
+         * <p>The trade-off: a frame on the wire cannot be interleaved with others, so while a
+         * client's socket uploads in big frames, the small messages of its other sockets on the
+         * same connection wait behind a whole frame (head-of-line blocking inside the connection);
+         * small frames cost a 9-byte header and a flusher pass per 16 KiB instead. Measured in
+         * {@code spec-notes/benchmarks.md}, "Head-of-line: frame size". What the server sends is
+         * cut to the client's value instead, and h2ws hands Jetty at most 64 KiB per socket
+         * write, which bounds a frame in both directions as well.
+         */
+        public Builder h2MaxFrameSize(int bytes) {
+            this.h2MaxFrameSize = io.h2ws.h2.H2FrameSettings.requireMaxFrameSize(bytes, "h2MaxFrameSize");
+            return this;
+        }
+
+        /**
+         * SETTINGS_INITIAL_WINDOW_SIZE: each HTTP/2 socket's receive window, what a client may
+         * have in flight on one socket and what one socket that is not read leaves buffered here.
+         * Default 256 KiB; 1..2^31-1. A socket's upload rate is at most window / round trip, so a
+         * bulk uploader over a long path wants more; every open socket may hold that much, so a
+         * server with many sockets wants less. Unless {@link #h2InitialSessionWindow} is set, the
+         * connection window follows it (sockets x window, at most a quarter of
+         * {@link io.h2ws.server.ServerLimits#connectionMemory()}).
+         */
+        public Builder h2InitialStreamWindow(int bytes) {
+            this.h2InitialStreamWindow = io.h2ws.h2.H2FrameSettings.requireStreamWindow(bytes, "h2InitialStreamWindow");
+            return this;
+        }
+
+        /**
+         * The connection receive window, for all the sockets of a connection together, instead of
+         * the derived one ({@link #h2InitialStreamWindow}). 65,535..2^31-1: the window starts at
+         * 65,535 and can only grow (RFC 9113 section 6.9.2). A value below sockets x stream
+         * window lets a few sockets that are not read starve their siblings, since credit comes
+         * back only as data is consumed.
+         */
+        public Builder h2InitialSessionWindow(int bytes) {
+            this.h2InitialSessionWindow = io.h2ws.h2.H2FrameSettings.requireSessionWindow(bytes, "h2InitialSessionWindow");
             return this;
         }
 

@@ -10,7 +10,8 @@ import java.util.List;
  * The echo servers the benchmarks measure against, one kind per implementation, each runnable
  * as its own JVM:
  *
- * <pre>java -cp benchmarks.jar io.h2ws.bench.EchoServers &lt;kind&gt; &lt;port&gt;</pre>
+ * <pre>java -cp benchmarks.jar io.h2ws.bench.EchoServers &lt;kind&gt; &lt;port&gt;
+ * java -cp benchmarks.jar io.h2ws.bench.EchoServers h2ws &lt;port&gt; &lt;h2-max-frame-size&gt; &lt;h2-stream-window&gt;</pre>
  *
  * It prints {@code READY <port>} on stdout once listening (port 0 picks a free one, and the
  * line tells which) and stops when its stdin reaches EOF, so a server forked by a benchmark dies
@@ -58,6 +59,14 @@ public final class EchoServers {
      * port asked for".
      */
     static Running startH2ws(int port) throws Exception {
+        return startH2ws(port, null, null);
+    }
+
+    /**
+     * The h2ws server with SETTINGS_MAX_FRAME_SIZE and SETTINGS_INITIAL_WINDOW_SIZE given (both
+     * null: {@code start(int)}), through {@code io.h2ws.cli.EchoServer.start(int, int, int)}.
+     */
+    static Running startH2ws(int port, Integer h2MaxFrameSize, Integer h2StreamWindow) throws Exception {
         Class<?> c;
         try {
             c = Class.forName(H2WS_SERVER);
@@ -67,7 +76,9 @@ public final class EchoServers {
         }
         Object handle;
         try {
-            handle = c.getMethod("start", int.class).invoke(null, port);
+            handle = h2MaxFrameSize == null
+                    ? c.getMethod("start", int.class).invoke(null, port)
+                    : c.getMethod("start", int.class, int.class, int.class).invoke(null, port, h2MaxFrameSize, h2StreamWindow);
         } catch (InvocationTargetException e) {
             throw e.getCause() instanceof Exception ex ? ex : e;
         }
@@ -107,12 +118,17 @@ public final class EchoServers {
         };
     }
 
+    /** Runs one server until stdin reaches EOF; see the class comment for the arguments. */
     public static void main(String[] args) throws Exception {
-        if (args.length != 2) {
-            System.err.println("usage: EchoServers <" + String.join("|", KINDS) + "> <port>");
+        boolean h2Settings = args.length == 4 && args[0].equals("h2ws");
+        if (args.length != 2 && !h2Settings) {
+            System.err.println("usage: EchoServers <" + String.join("|", KINDS) + "> <port>"
+                    + "\n       EchoServers h2ws <port> <h2-max-frame-size> <h2-stream-window>");
             System.exit(2);
         }
-        Running server = start(args[0], Integer.parseInt(args[1]));
+        Running server = h2Settings
+                ? startH2ws(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]))
+                : start(args[0], Integer.parseInt(args[1]));
         System.out.println("READY " + server.port());
         System.out.flush();
         awaitEof(System.in);

@@ -53,6 +53,11 @@ public final class ServerProcess implements AutoCloseable {
 
     /** Forks {@code java ... io.h2ws.bench.EchoServers <kind> 0} and waits for it to listen. */
     public static ServerProcess start(String kind) throws Exception {
+        return start(kind, new String[0]);
+    }
+
+    /** As {@link #start(String)}, with {@code args} after the port (see {@link EchoServers#main}). */
+    public static ServerProcess start(String kind, String... args) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         String jvm = System.getProperty("h2ws.bench.serverJvm", DEFAULT_JVM).trim();
@@ -64,6 +69,7 @@ public final class ServerProcess implements AutoCloseable {
         cmd.add(EchoServers.class.getName());
         cmd.add(kind);
         cmd.add("0");
+        cmd.addAll(Arrays.asList(args));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         CompletableFuture<Integer> ready = new CompletableFuture<>();
         Thread reader = new Thread(() -> {

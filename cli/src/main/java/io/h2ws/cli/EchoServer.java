@@ -21,9 +21,20 @@ public final class EchoServer {
 
     /** As {@link #start(int)}; {@code deflate} accepts permessage-deflate (RFC 7692) offers with the defaults. */
     public static H2wsServer start(int port, boolean deflate) throws Exception {
+        return builder(port, deflate).build().start();
+    }
+
+    /**
+     * As {@link #start(int)}, advertising {@code h2MaxFrameSize} as SETTINGS_MAX_FRAME_SIZE and
+     * {@code h2StreamWindow} as SETTINGS_INITIAL_WINDOW_SIZE (the head-of-line benchmark).
+     */
+    public static H2wsServer start(int port, int h2MaxFrameSize, int h2StreamWindow) throws Exception {
+        return builder(port, false).h2MaxFrameSize(h2MaxFrameSize).h2InitialStreamWindow(h2StreamWindow).build().start();
+    }
+
+    private static H2wsServer.Builder builder(int port, boolean deflate) {
         return H2wsServer.builder().port(port).maxConcurrentStreams(20_000)
                 .endpoint(Endpoint.builder("/echo").listener(EchoListener::new)
-                        .deflate(deflate ? DeflateConfig.defaults() : DeflateConfig.disabled()).build())
-                .build().start();
+                        .deflate(deflate ? DeflateConfig.defaults() : DeflateConfig.disabled()).build());
     }
 }

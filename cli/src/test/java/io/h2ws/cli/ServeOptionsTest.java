@@ -16,4 +16,24 @@ class ServeOptionsTest {
         assertEquals(2, Main.execute("serve", "--port", "0", "--no-tls", "--h2-ping-interval", "5", "--h2-ping-timeout", "0"));
         assertEquals(2, Main.execute("serve", "--port", "0", "--no-tls", "--h2-ping-interval", "NaN"));
     }
+
+    @Test
+    @DisplayName("--h2-max-frame-size outside 16384..16777215 and a --h2-stream-window below 1 are usage errors (2)")
+    void badFrameSettingsAreUsageErrors() {
+        assertEquals(2, Main.execute("serve", "--port", "0", "--no-tls", "--h2-max-frame-size", "16383"));
+        assertEquals(2, Main.execute("serve", "--port", "0", "--no-tls", "--h2-max-frame-size", "16777216"));
+        assertEquals(2, Main.execute("serve", "--port", "0", "--no-tls", "--h2-stream-window", "0"));
+    }
+
+    @Test
+    @DisplayName("serve --help shows the HTTP/2 frame options with their defaults")
+    void helpShowsFrameDefaults() {
+        java.io.StringWriter out = new java.io.StringWriter();
+        picocli.CommandLine cmd = new picocli.CommandLine(new ServeCommand());
+        cmd.setOut(new java.io.PrintWriter(out));
+        cmd.execute("--help");
+        String help = out.toString();
+        org.junit.jupiter.api.Assertions.assertTrue(help.contains("--h2-max-frame-size") && help.contains("(default: 16384)"), help);
+        org.junit.jupiter.api.Assertions.assertTrue(help.contains("--h2-stream-window") && help.contains("(default: 262144)"), help);
+    }
 }

@@ -26,6 +26,8 @@ final class ServeDefaults {
                 .port(0)                           // --port 8080: any free port here
                 .tlsPort(-1)                       // --tls-port 8443: off here (same transports over ALPN)
                 .maxConcurrentStreams(1024)        // --max-streams
+                .h2MaxFrameSize(16_384)            // --h2-max-frame-size
+                .h2InitialStreamWindow(256 * 1024) // --h2-stream-window
                 .h2Keepalive(Duration.ZERO, Duration.ofSeconds(10)) // --h2-ping-interval 0 (off), --h2-ping-timeout 10
                 .trace(null)                       // no --trace
                 .endpoint(ServeEcho.endpoint(true)) // no --no-deflate: permessage-deflate accepted

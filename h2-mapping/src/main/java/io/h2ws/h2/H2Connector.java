@@ -53,6 +53,9 @@ public final class H2Connector implements Connector, AutoCloseable {
         NEW_CONNECTION
     }
 
+    /** Default connection receive window: 1 GiB ({@link Builder#sessionRecvWindow} says why so large). */
+    public static final int DEFAULT_SESSION_RECV_WINDOW = 1 << 30;
+
     private final HTTP2Client client;
     private final Duration connectTimeout;
     private final H2ConnectionPool pool;
@@ -76,7 +79,9 @@ public final class H2Connector implements Connector, AutoCloseable {
         client.setInitialStreamRecvWindow(b.streamRecvWindow);
         // Session credit returns only when a stream's bytes are consumed: a small session window
         // would let a few stalled sockets block all the others (see spec-notes/rfc8441-mapping.md).
-        client.setInitialSessionRecvWindow(1 << 30);
+        client.setInitialSessionRecvWindow(b.sessionRecvWindow);
+        // advertised as SETTINGS_MAX_FRAME_SIZE (when not 16384) and the largest frame the parser accepts
+        client.setMaxFrameSize(b.maxFrameSize);
         client.addEventListener(DirectOutputFix.INSTANCE); // Jetty's HTTP/2 output would aggregate into heap buffers
         io.h2ws.h2.trace.H2Tracer tracer = b.trace == null && !b.stats ? null : io.h2ws.h2.trace.H2Tracer.install(client, b.trace);
         pool = new H2ConnectionPool(client, sslContextFactory, b.policy, b.maxConnectionsPerOrigin,
@@ -197,6 +202,8 @@ public final class H2Connector implements Connector, AutoCloseable {
         private StreamLimitPolicy policy = StreamLimitPolicy.WAIT;
         private int maxConnectionsPerOrigin = 8;
         private int streamRecvWindow = H2ServerConnectionFactory.DEFAULT_STREAM_RECV_WINDOW;
+        private int sessionRecvWindow = DEFAULT_SESSION_RECV_WINDOW;
+        private int maxFrameSize = H2FrameSettings.MIN_MAX_FRAME_SIZE;
         private io.h2ws.trace.TraceListener trace;
         private boolean stats;
         private Duration keepaliveInterval;
@@ -298,12 +305,38 @@ public final class H2Connector implements Connector, AutoCloseable {
             return this;
         }
 
-        /** Per-stream receive window: what one socket that stops reading leaves buffered. Default 256 KiB. */
+        /**
+         * SETTINGS_INITIAL_WINDOW_SIZE: per-stream receive window, what one socket that stops
+         * reading leaves buffered here, and what the server may have in flight on one socket (so
+         * one socket's download rate is at most window / round trip). Default 256 KiB; 1..2^31-1.
+         */
         public Builder streamRecvWindow(int bytes) {
-            if (bytes < 65535) {
-                throw new IllegalArgumentException("streamRecvWindow below the HTTP/2 default 65535: " + bytes);
-            }
-            this.streamRecvWindow = bytes;
+            this.streamRecvWindow = H2FrameSettings.requireStreamWindow(bytes, "streamRecvWindow");
+            return this;
+        }
+
+        /**
+         * The connection's receive window, for all its streams together. Default 1 GiB: Jetty
+         * returns connection credit only as a stream's data is consumed, so a small one would let
+         * a few sockets that stop reading starve every other socket of the connection; the
+         * streams' windows bound what is buffered. 65,535..2^31-1 ({@link H2FrameSettings#MIN_SESSION_WINDOW}).
+         */
+        public Builder sessionRecvWindow(int bytes) {
+            this.sessionRecvWindow = H2FrameSettings.requireSessionWindow(bytes, "sessionRecvWindow");
+            return this;
+        }
+
+        /**
+         * SETTINGS_MAX_FRAME_SIZE we advertise: the largest DATA frame the server may send us
+         * (and the largest frame we accept). Default 16,384; 16,384..16,777,215 (RFC 9113 section
+         * 6.5.2). Larger frames mean fewer frame headers for a bulk download, but each one holds
+         * the connection for longer, so small messages of other sockets wait behind it
+         * (head-of-line blocking inside the connection). The frames we send are cut to the
+         * server's value, not this one; and h2ws hands Jetty at most 64 KiB per socket write,
+         * which bounds a frame as well.
+         */
+        public Builder maxFrameSize(int bytes) {
+            this.maxFrameSize = H2FrameSettings.requireMaxFrameSize(bytes, "maxFrameSize");
             return this;
         }
 

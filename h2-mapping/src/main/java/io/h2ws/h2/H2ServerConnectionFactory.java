@@ -49,7 +49,9 @@ import io.h2ws.server.ServerHandshake;
  * </ul>
  *
  * <p>Each connection advertises SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 and
- * SETTINGS_MAX_CONCURRENT_STREAMS (RFC 8441 section 3). An extended CONNECT with
+ * SETTINGS_MAX_CONCURRENT_STREAMS (RFC 8441 section 3), and SETTINGS_MAX_FRAME_SIZE and
+ * SETTINGS_INITIAL_WINDOW_SIZE when they differ from the HTTP/2 defaults ({@link H2FrameSettings}
+ * for the trade-off). An extended CONNECT with
  * {@code :protocol = websocket} becomes a server socket after {@link ServerHandshake#decide};
  * every other request goes to the {@link NonWebSocketHandler}. See
  * {@code spec-notes/rfc8441-mapping.md} for the statuses and the reasons behind them.
@@ -264,6 +266,11 @@ public class H2ServerConnectionFactory extends RawHTTP2ServerConnectionFactory i
         Map<Integer, Integer> settings = new LinkedHashMap<>(newSettings());
         settings.put(SettingsFrame.ENABLE_CONNECT_PROTOCOL, 1);
         settings.put(SettingsFrame.MAX_CONCURRENT_STREAMS, getMaxConcurrentStreams());
+        if (getMaxFrameSize() != org.eclipse.jetty.http2.frames.Frame.DEFAULT_MAX_SIZE) {
+            // Jetty 12.1.14 puts it in newSettings() already; the parser accepts frames this large
+            // either way, but peers only send them once it is advertised, so make sure it is
+            settings.put(SettingsFrame.MAX_FRAME_SIZE, getMaxFrameSize());
+        }
         return settings;
     }
 

@@ -39,7 +39,14 @@ public final class H2wsLoadClients {
 
     /** As {@link #create(String, URI, SSLContext)}, tracing the client to {@code trace} (null for none). */
     public static LoadClient create(String kind, URI uri, SSLContext ssl, io.h2ws.trace.TraceListener trace) throws Exception {
-        H2wsClient client = H2wsClient.create(ssl, trace);
+        return of(kind, uri, H2wsClient.create(ssl, trace));
+    }
+
+    /**
+     * A client of {@code kind} over an {@link H2wsClient} the caller built (for settings the
+     * other overloads do not take, such as HTTP/2 frame sizes); closing it closes {@code client}.
+     */
+    public static LoadClient of(String kind, URI uri, H2wsClient client) {
         return new LoadClient() {
             @Override
             public String name() {
