@@ -30,13 +30,12 @@ final class MessageAssembler {
      * listener), small enough to bound what one socket holds before the application sees it.
      */
     static final int PART_SIZE = 256 * 1024;
+    private static final byte[] EMPTY = new byte[0];
 
     private final Queue<Event> events;
     private final MessageInflater inflater; // null unless permessage-deflate was negotiated
     private final Consumer<ByteBuffer> inflated = this::onDecodedPayload;
     private final Utf8Decoder utf8 = new Utf8Decoder();
-    private static final byte[] EMPTY = new byte[0];
-
     /** Validated bytes of the open text message not handed out yet: text[0, textLength). */
     private byte[] text = EMPTY;
     private int textLength;
