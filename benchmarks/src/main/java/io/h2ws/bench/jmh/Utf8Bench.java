@@ -1,6 +1,13 @@
 package io.h2ws.bench.jmh;
 
+import io.h2ws.core.Role;
+import io.h2ws.core.frame.FrameEncoder;
+import io.h2ws.core.frame.MaskKeys;
+import io.h2ws.core.frame.Opcode;
 import io.h2ws.core.frame.Utf8Decoder;
+import io.h2ws.core.session.Event;
+import io.h2ws.core.session.WebSocketSession;
+import io.h2ws.core.wire.Rfc6455Mapping;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -19,10 +26,12 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Text messages: the validating, incremental {@link Utf8Decoder} against the JDK's
- * {@code new String(bytes, UTF_8)} (which replaces invalid input instead of failing, and cannot
- * resume across chunks). All produce a String from the bytes, except {@code validate}.
- * MB/s = ops/s x size / 1e6.
+ * Text messages: what the library does to turn a received text message into a String, against
+ * the JDK's {@code new String(bytes, UTF_8)} (which replaces invalid input instead of failing, and
+ * cannot resume across chunks). A message whose payload comes whole in one chunk goes through
+ * {@link Utf8Decoder#decodeWhole} (validate, then one {@code new String}); one split across reads
+ * is validated per chunk ({@link Utf8Decoder#check}), gathered as bytes, and made a String once.
+ * The session rows add the frame header and the event. MB/s = ops/s x size / 1e6.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -34,13 +43,16 @@ public class Utf8Bench {
     /** ascii: English text; mixed: Latin-1 accents, Greek, CJK and emoji (2-, 3- and 4-byte sequences). */
     @Param({"ascii", "mixed"})
     public String text;
-    @Param({"1024", "65536"})
+    @Param({"16", "1024", "65536"})
     public int size;
 
     private byte[] bytes;
     private ByteBuffer buf;
-    private final Utf8Decoder decoder = new Utf8Decoder();
-    private final StringBuilder sb = new StringBuilder();
+    /** The message as one unmasked server frame, and the same frame cut in two in the middle of the payload. */
+    private ByteBuffer frame;
+    private ByteBuffer firstHalf;
+    private ByteBuffer secondHalf;
+    private WebSocketSession session;
 
     @Setup
     public void setup() {
@@ -48,7 +60,7 @@ public class Utf8Bench {
                 ? "The quick brown fox jumps over the lazy dog, 0123456789. "
                 : "Größe naïve café — Ελληνικά 日本語のテキスト 😀🚀 ok ";
         StringBuilder s = new StringBuilder();
-        while (s.toString().getBytes(StandardCharsets.UTF_8).length < size) {
+        while (s.toString().getBytes(StandardCharsets.UTF_8).length < size + 4) {
             s.append(unit);
         }
         // cut at a character boundary at or below size
@@ -59,8 +71,22 @@ public class Utf8Bench {
         }
         bytes = java.util.Arrays.copyOf(all, n);
         buf = ByteBuffer.wrap(bytes);
-        if (!new String(bytes, StandardCharsets.UTF_8).equals(Utf8Decoder.decodeWhole(buf))) {
+        String expected = new String(bytes, StandardCharsets.UTF_8);
+        if (!expected.equals(Utf8Decoder.decodeWhole(buf))) {
             throw new IllegalStateException("decoders disagree");
+        }
+        ByteBuffer f = FrameEncoder.encodeFrame(true, 0, Opcode.TEXT, false, 0, ByteBuffer.wrap(bytes));
+        byte[] wire = new byte[f.remaining()];
+        f.get(wire);
+        frame = ByteBuffer.wrap(wire);
+        // the cut falls inside the payload, often inside a character for mixed text
+        int cut = wire.length - bytes.length / 2 - 1;
+        firstHalf = ByteBuffer.wrap(wire, 0, cut).slice();
+        secondHalf = ByteBuffer.wrap(wire, cut, wire.length - cut).slice();
+        session = new WebSocketSession(Role.CLIENT, new Rfc6455Mapping(Role.CLIENT, MaskKeys.fixed(1)),
+                new WebSocketSession.Config(1 << 20, 1 << 20, 0, false));
+        if (!expected.equals(sessionWhole()) || !expected.equals(sessionTwoChunks())) {
+            throw new IllegalStateException("session disagrees");
         }
     }
 
@@ -69,28 +95,36 @@ public class Utf8Bench {
         return new String(bytes, StandardCharsets.UTF_8);
     }
 
-    /** A reused decoder and builder, as a session decodes a message; includes toString(). */
-    @Benchmark
-    public String h2wsDecode() {
-        sb.setLength(0);
-        buf.clear();
-        decoder.decode(buf, sb);
-        decoder.finish();
-        return sb.toString();
-    }
-
-    /** The one-shot static helper (allocates its decoder and builder). */
+    /** What the session runs for a text message that arrives whole in one chunk: validate, one new String. */
     @Benchmark
     public String h2wsDecodeWhole() {
         buf.clear();
         return Utf8Decoder.decodeWhole(buf);
     }
 
-    /** Validation only (what a whole text message needs before it is handed over as bytes). */
+    /** Validation only. */
     @Benchmark
     public ByteBuffer h2wsValidate() {
         buf.clear();
         Utf8Decoder.validate(buf);
         return buf;
+    }
+
+    /** The whole receive path for one unmasked frame in one read: header, UTF-8, the Text event. */
+    @Benchmark
+    public String sessionWhole() {
+        frame.clear();
+        session.receive(frame);
+        return ((Event.Text) session.poll()).text();
+    }
+
+    /** The same frame in two reads cut inside the payload: check per chunk, gather, one new String. */
+    @Benchmark
+    public String sessionTwoChunks() {
+        firstHalf.clear();
+        secondHalf.clear();
+        session.receive(firstHalf);
+        session.receive(secondHalf);
+        return ((Event.Text) session.poll()).text();
     }
 }

@@ -1,6 +1,7 @@
 package io.h2ws.core.frame;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 
 import io.h2ws.core.ProtocolViolation;
 
@@ -16,14 +17,19 @@ import io.h2ws.core.ProtocolViolation;
  * {@code F5..FF}) is rejected at the byte that rules it out, not at the end of the sequence or the
  * message. An incomplete but still possible sequence at the end of a chunk is kept as state.
  *
- * <p>Runs of ASCII are taken eight bytes at a time. One instance per message stream; not
- * thread-safe.
+ * <p>Two ways to use it. {@link #check} only validates, carrying the state across chunks, so the
+ * caller can gather the bytes and make one {@code String} per message or part (what the session
+ * does: the JDK's {@code new String} is far faster than appending chars); {@link #decode} appends
+ * chars as it goes. {@link #decodeWhole} is the one-step form for a complete message. Runs of
+ * ASCII are taken eight bytes at a time. One instance per message stream; not thread-safe.
  */
 public final class Utf8Decoder {
     private static final String SECTION = "RFC 6455 section 8.1";
     private static final int ACCEPT = 0;
     private static final int REJECT = 12;
     private static final long HIGH_BITS = 0x8080808080808080L;
+    /** Or-ed into {@link #scan}'s result when a byte had its high bit set. */
+    private static final int NON_ASCII = 0x100;
 
     /**
      * Byte classes: 0 ASCII; 1 continuation 80..8F; 9 continuation 90..9F; 7 continuation A0..BF;
@@ -164,45 +170,96 @@ public final class Utf8Decoder {
     }
 
     /**
+     * Validates {@code in}'s remaining bytes, continuing from the previous call's state, without
+     * decoding them: the position does not move, so the caller can copy the bytes it has just
+     * checked. A trailing incomplete sequence is kept as state ({@link #isComplete()} is then
+     * false). Do not mix with {@link #decode} within one message: this does not track the code
+     * point.
+     *
+     * @return true if every byte was ASCII (then ISO-8859-1 decodes them, the JDK's fastest path)
+     * @throws ProtocolViolation 1007 at the first byte that makes the input invalid; the decoder then
+     *                           refuses further input until {@link #reset()}
+     */
+    public boolean check(ByteBuffer in) {
+        if (state == REJECT) {
+            throw new IllegalStateException("invalid UTF-8 seen; reset() before decoding more");
+        }
+        int r;
+        try {
+            r = scan(in, in.position(), in.limit(), state);
+        } catch (ProtocolViolation v) {
+            state = REJECT;
+            throw v;
+        }
+        state = r & ~NON_ASCII;
+        return (r & NON_ASCII) == 0;
+    }
+
+    /**
      * Checks that {@code whole}'s remaining bytes are complete, valid UTF-8; the position does not
      * move.
      *
      * @throws ProtocolViolation 1007 if not
      */
     public static void validate(ByteBuffer whole) {
-        int st = ACCEPT;
-        int lim = whole.limit();
-        for (int i = whole.position(); i < lim; i++) {
-            if (st == ACCEPT) {
-                while (i <= lim - 8 && (whole.getLong(i) & HIGH_BITS) == 0) {
-                    i += 8;
-                }
-                if (i == lim) {
-                    break;
-                }
-            }
-            int b = whole.get(i) & 0xFF;
-            st = TRANSITION[st + CLASS[b]];
-            if (st == REJECT) {
-                throw invalid(b);
-            }
-        }
-        if (st != ACCEPT) {
+        if ((scan(whole, whole.position(), whole.limit(), ACCEPT) & ~NON_ASCII) != ACCEPT) {
             throw truncated();
         }
     }
 
     /**
-     * Decodes {@code whole}'s remaining bytes as one complete message; the position does not move.
+     * Decodes {@code whole}'s remaining bytes as one complete message: validates them, then makes
+     * the String with one {@code new String} (ISO-8859-1 when all ASCII, which only copies); the
+     * position does not move.
      *
      * @throws ProtocolViolation 1007 if they are not valid UTF-8
      */
     public static String decodeWhole(ByteBuffer whole) {
-        StringBuilder sb = new StringBuilder(whole.remaining());
-        Utf8Decoder d = new Utf8Decoder();
-        d.decode(whole.duplicate(), sb);
-        d.finish();
-        return sb.toString();
+        int pos = whole.position();
+        int len = whole.remaining();
+        int r = scan(whole, pos, pos + len, ACCEPT);
+        if ((r & ~NON_ASCII) != ACCEPT) {
+            throw truncated();
+        }
+        var cs = (r & NON_ASCII) == 0 ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8;
+        if (whole.hasArray()) {
+            return new String(whole.array(), whole.arrayOffset() + pos, len, cs);
+        }
+        // direct or read-only: no array to decode from, so copy once
+        byte[] copy = new byte[len];
+        whole.get(pos, copy);
+        return new String(copy, cs);
+    }
+
+    /**
+     * Runs the automaton from state {@code st} over {@code b[from, to)}: the end state, with
+     * {@link #NON_ASCII} or-ed in if any byte was not ASCII. Reads absolute positions, so the
+     * buffer's position and limit do not move.
+     *
+     * @throws ProtocolViolation 1007 at the first byte that makes the input invalid
+     */
+    private static int scan(ByteBuffer b, int from, int to, int st) {
+        int seen = 0;
+        int i = from;
+        while (i < to) {
+            if (st == ACCEPT) {
+                // The high-bit test does not depend on the buffer's byte order.
+                while (i <= to - 8 && (b.getLong(i) & HIGH_BITS) == 0) {
+                    i += 8;
+                }
+                if (i == to) {
+                    break;
+                }
+            }
+            int c = b.get(i) & 0xFF;
+            seen |= c;
+            st = TRANSITION[st + CLASS[c]];
+            if (st == REJECT) {
+                throw invalid(c);
+            }
+            i++;
+        }
+        return (seen & 0x80) != 0 ? st | NON_ASCII : st;
     }
 
     private static ProtocolViolation invalid(int b) {

@@ -294,7 +294,7 @@ public final class WebSocketSession {
                 if (op != Opcode.CONTINUATION) {
                     assembler.begin(op, (h.rsv() & FrameHeader.RSV1) != 0);
                 }
-                assembler.frame(h.payloadLength());
+                assembler.frame(h.payloadLength(), h.fin());
             }
             frame = h;
         }

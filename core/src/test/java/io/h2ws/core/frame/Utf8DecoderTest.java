@@ -369,4 +369,65 @@ class Utf8DecoderTest {
         assertThrows(ProtocolViolation.class, () -> Utf8Decoder.validate(t));
         assertEquals(0, t.position());
     }
+
+    @Test
+    @DisplayName("RFC 6455 section 8.1: check() in random chunks gives the JDK's verdict, fails in the chunk with the bad byte,"
+            + " and reports ASCII chunks")
+    void checkInChunksAgainstJdk() {
+        Random rnd = new Random(23);
+        Utf8Decoder d = new Utf8Decoder();
+        for (int run = 0; run < 20000; run++) {
+            byte[] b = ("a" + randomText(rnd, rnd.nextInt(40))).getBytes(StandardCharsets.UTF_8);
+            int badAt = -1;
+            if (rnd.nextBoolean()) {
+                badAt = rnd.nextInt(b.length);
+                b[badAt] = (byte) rnd.nextInt(256);
+            }
+            String jdk = jdkStrict(b);
+            d.reset();
+            int pos = 0;
+            boolean threw = false;
+            while (pos < b.length && !threw) {
+                int n = Math.min(b.length - pos, 1 + rnd.nextInt(12));
+                ByteBuffer chunk = rnd.nextBoolean() ? ByteBuffer.wrap(b, pos, n)
+                        : ByteBuffer.allocateDirect(n).put(b, pos, n).flip();
+                int before = chunk.position();
+                try {
+                    boolean ascii = d.check(chunk);
+                    boolean expected = true;
+                    for (int k = pos; k < pos + n; k++) {
+                        expected &= b[k] >= 0;
+                    }
+                    assertEquals(expected, ascii, hex(b));
+                    assertEquals(before, chunk.position(), "check() does not move the position");
+                } catch (ProtocolViolation e) {
+                    assertEquals(1007, e.closeCode());
+                    threw = true;
+                    // fail-fast: the prefix up to the end of this chunk has no valid completion,
+                    // the prefix before it had one
+                    assertFalse(viable(Arrays.copyOf(b, pos + n)), hex(b));
+                    assertTrue(pos == 0 || viable(Arrays.copyOf(b, pos)), hex(b));
+                }
+                pos += n;
+            }
+            boolean ok = !threw && d.isComplete();
+            assertEquals(jdk != null, ok, hex(b));
+        }
+    }
+
+    @Test
+    @DisplayName("decodeWhole decodes slices, read-only and direct buffers (ASCII and not) without moving them")
+    void decodeWholeBufferKinds() {
+        for (String s : new String[] {"plain ASCII text, longer than a word", "caf\u00e9 \u20ac \ud83d\ude00"}) {
+            byte[] b = ("##" + s + "#").getBytes(StandardCharsets.UTF_8);
+            ByteBuffer slice = ByteBuffer.wrap(b, 2, b.length - 3).slice();
+            ByteBuffer direct = ByteBuffer.allocateDirect(b.length).put(b).flip().position(2).limit(b.length - 1);
+            ByteBuffer readOnly = ByteBuffer.wrap(b).asReadOnlyBuffer().position(2).limit(b.length - 1);
+            for (ByteBuffer in : new ByteBuffer[] {slice, direct, readOnly}) {
+                int p = in.position();
+                assertEquals(s, Utf8Decoder.decodeWhole(in));
+                assertEquals(p, in.position());
+            }
+        }
+    }
 }
