@@ -77,8 +77,11 @@ public final class Utf8Decoder {
         }
     }
 
-    /** Decoded chars are gathered here and appended in bulk: StringBuilder.append(char) per byte is slow. */
-    private final char[] chars = new char[512];
+    /**
+     * Decoded chars are gathered here and appended in bulk: StringBuilder.append(char) per byte is
+     * slow. Made at the first {@link #decode}: sockets only {@link #check} (1 KiB each saved).
+     */
+    private char[] chars;
     private int state = ACCEPT;
     private int codePoint;
 
@@ -95,6 +98,9 @@ public final class Utf8Decoder {
             throw new IllegalStateException("invalid UTF-8 seen; reset() before decoding more");
         }
         char[] buf = chars;
+        if (buf == null) {
+            buf = chars = new char[512];
+        }
         int n = 0;
         int st = state;
         int cp = codePoint;
