@@ -48,6 +48,11 @@ public final class ServerProcess implements AutoCloseable {
 
     /** Forks {@code java ... io.h2ws.bench.EchoServers <kind> 0} and waits for it to listen. */
     public static ServerProcess start(String kind) throws Exception {
+        return start(kind, null);
+    }
+
+    /** As {@link #start(String)}, passing {@code keyStore} (a PKCS12 file) to the TLS kinds; null for none. */
+    public static ServerProcess start(String kind, Path keyStore) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         String jvm = System.getProperty("h2ws.bench.serverJvm", DEFAULT_JVM).trim();
@@ -59,6 +64,9 @@ public final class ServerProcess implements AutoCloseable {
         cmd.add(EchoServers.class.getName());
         cmd.add(kind);
         cmd.add("0");
+        if (keyStore != null) {
+            cmd.add(keyStore.toString());
+        }
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         CompletableFuture<Integer> ready = new CompletableFuture<>();
         Thread reader = new Thread(() -> {
