@@ -17,23 +17,26 @@ import javax.net.ssl.SSLContext;
  *
  * <p>For a TLS kind it generates a self-signed certificate, hands the key to the server (a
  * PKCS12 file for a forked server, deleted at close) and has the client trust only that
- * certificate.
+ * certificate. {@link #newClient()} gives each new client a new {@link SSLContext}, so that
+ * client's first TLS handshake is a full one: the JDK resumes sessions (TLS 1.3 PSK with
+ * ECDHE) only from the cache of the context that made them.
  */
 public final class Harness implements AutoCloseable {
     private final AutoCloseable server;
     private final int port;
     private final String kind;
     private final URI uri;
-    private final SSLContext ssl;
+    private final SelfSignedCertificate cert;
     private final Path keyStoreFile;
     public final LoadClient client;
 
-    private Harness(AutoCloseable server, int port, String kind, URI uri, SSLContext ssl, Path keyStoreFile, LoadClient client) {
+    private Harness(AutoCloseable server, int port, String kind, URI uri, SelfSignedCertificate cert, Path keyStoreFile,
+                    LoadClient client) {
         this.server = server;
         this.port = port;
         this.kind = kind;
         this.uri = uri;
-        this.ssl = ssl;
+        this.cert = cert;
         this.keyStoreFile = keyStoreFile;
         this.client = client;
     }
@@ -71,7 +74,7 @@ public final class Harness implements AutoCloseable {
         try {
             URI uri = Clients.uriFor(clientKind, port);
             SSLContext ssl = cert == null ? null : cert.clientContext();
-            return new Harness(server, port, clientKind, uri, ssl, keyStoreFile, Clients.create(clientKind, uri, ssl));
+            return new Harness(server, port, clientKind, uri, cert, keyStoreFile, Clients.create(clientKind, uri, ssl));
         } catch (Exception | Error e) {
             server.close();
             delete(keyStoreFile);
@@ -83,9 +86,9 @@ public final class Harness implements AutoCloseable {
         return port;
     }
 
-    /** Another client of this harness's kind, against the same server; the caller closes it. */
+    /** Another client of this harness's kind, against the same server, with a new TLS context; the caller closes it. */
     public LoadClient newClient() throws Exception {
-        return Clients.create(kind, uri, ssl);
+        return Clients.create(kind, uri, cert == null ? null : cert.clientContext());
     }
 
     @Override

@@ -32,9 +32,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * closed in a per-invocation teardown, outside the timing. With the default 1 at most one
  * socket is open at a time (unlike the anchors, which left 1500 open); a sample is then one
  * open. With {@code sockets=1000} a sample is the time for all 1000. {@code newClient=true}
- * gives each invocation a new client (made outside the timing), so an h2 kind's sample includes
- * opening its one connection (over TLS: its one TLS handshake) and an h1 kind's first socket
- * finds no TLS session to resume.
+ * gives each invocation a new client (made outside the timing, with a new TLS context), so an h2
+ * kind's sample includes opening its one connection (over TLS: its one full TLS handshake). Over
+ * TLS an h1 kind's first socket then pays a full handshake, and the others resume that session
+ * (TLS 1.3 PSK with ECDHE: no certificate signed or checked), as any JDK client reusing one
+ * SSLContext does; without {@code newClient} every h1 handshake is such a resumption.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
