@@ -6,17 +6,23 @@ import java.lang.reflect.InvocationTargetException;
 import java.net.URI;
 import java.util.List;
 
+import javax.net.ssl.SSLContext;
+
 /**
  * Client kinds by name, and which server kind each is measured against.
  *
  * <p>Competitors: {@code jetty-h1}, {@code jetty-h2}, {@code netty-h1}, {@code jdk-h1} (the JDK
  * client against the Jetty h1 server, as in the anchors), {@code raw}. Ours: {@code h2ws-h1},
  * {@code h2ws-h2}, {@code h2ws-h2msg}, created by {@code io.h2ws.cli.measure.H2wsLoadClients.create(String, URI)}
- * through reflection, against the {@code h2ws} server kind.
+ * through reflection, against the {@code h2ws} server kind. Over TLS ({@code wss://}, against the
+ * {@code -tls} server kinds): {@code jetty-h1-tls}, {@code jetty-h2-tls} (ALPN h2),
+ * {@code h2ws-h1-tls}, {@code h2ws-h2-tls}, {@code h2ws-h2msg-tls}.
  */
 public final class Clients {
     public static final List<String> COMPETITORS = List.of("jetty-h1", "jetty-h2", "netty-h1", "jdk-h1", "raw");
     public static final List<String> OURS = List.of("h2ws-h1", "h2ws-h2", "h2ws-h2msg");
+    /** The kinds over TLS, each trusting the certificate its {@link Harness} generated. */
+    public static final List<String> TLS = List.of("jetty-h1-tls", "jetty-h2-tls", "h2ws-h1-tls", "h2ws-h2-tls", "h2ws-h2msg-tls");
     static final String H2WS_CLIENTS = "io.h2ws.cli.measure.H2wsLoadClients";
 
     private Clients() {}
@@ -28,9 +34,11 @@ public final class Clients {
             case "jetty-h2" -> "jetty-h2";
             case "netty-h1" -> "netty-h1";
             case "raw" -> "raw";
+            case "jetty-h1-tls" -> "jetty-h1-tls";
+            case "jetty-h2-tls" -> "jetty-h2-tls";
             default -> {
                 if (clientKind.startsWith("h2ws-")) {
-                    yield "h2ws";
+                    yield tls(clientKind) ? "h2ws-tls" : "h2ws";
                 }
                 throw new IllegalArgumentException("unknown client kind '" + clientKind + "'");
             }
@@ -39,7 +47,12 @@ public final class Clients {
 
     /** The URI a client kind uses for a server on {@code port} of the loopback interface. */
     public static URI uriFor(String clientKind, int port) {
-        return URI.create((clientKind.equals("raw") ? "tcp" : "ws") + "://127.0.0.1:" + port + "/echo");
+        return URI.create((clientKind.equals("raw") ? "tcp" : tls(clientKind) ? "wss" : "ws") + "://127.0.0.1:" + port + "/echo");
+    }
+
+    /** True for the kinds over TLS ("-tls" in the name, before any "-deflate"). */
+    public static boolean tls(String clientKind) {
+        return clientKind.endsWith("-tls") || clientKind.endsWith("-tls-deflate");
     }
 
     /** True if {@code kind} can be created in this JVM (h2ws kinds need the lead's factory class). */
@@ -56,7 +69,14 @@ public final class Clients {
     }
 
     public static LoadClient create(String kind, URI uri) throws Exception {
+        return create(kind, uri, null);
+    }
+
+    /** As {@link #create(String, URI)}; {@code ssl} is what the TLS kinds trust (null: the JDK default). */
+    public static LoadClient create(String kind, URI uri, SSLContext ssl) throws Exception {
         return switch (kind) {
+            case "jetty-h1-tls" -> new JettyLoadClient(uri, false, false, ssl);
+            case "jetty-h2-tls" -> new JettyLoadClient(uri, true, false, ssl);
             case "jetty-h1" -> new JettyLoadClient(uri, false);
             case "jetty-h2" -> new JettyLoadClient(uri, true);
             case "netty-h1" -> new NettyLoadClient(uri);
@@ -64,23 +84,23 @@ public final class Clients {
             case "raw" -> new RawLoadClient(uri);
             default -> {
                 if (kind.startsWith("h2ws-")) {
-                    yield createH2ws(kind, uri);
+                    yield createH2ws(kind, uri, ssl);
                 }
-                throw new IllegalArgumentException("unknown client kind '" + kind + "'; known: " + COMPETITORS + " " + OURS);
+                throw new IllegalArgumentException("unknown client kind '" + kind + "'; known: " + COMPETITORS + " " + OURS + " " + TLS);
             }
         };
     }
 
-    private static LoadClient createH2ws(String kind, URI uri) throws Exception {
+    private static LoadClient createH2ws(String kind, URI uri, SSLContext ssl) throws Exception {
         Class<?> c;
         try {
             c = Class.forName(H2WS_CLIENTS);
         } catch (ClassNotFoundException e) {
             throw new UnsupportedOperationException("client kind '" + kind + "' needs " + H2WS_CLIENTS
-                    + ".create(String, URI) on the class path; it is not there yet", e);
+                    + ".create(String, URI, SSLContext) on the class path; it is not there yet", e);
         }
         try {
-            return (LoadClient) c.getMethod("create", String.class, URI.class).invoke(null, kind, uri);
+            return (LoadClient) c.getMethod("create", String.class, URI.class, SSLContext.class).invoke(null, kind, uri, ssl);
         } catch (InvocationTargetException e) {
             throw e.getCause() instanceof Exception ex ? ex : e;
         }

@@ -4,13 +4,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.security.KeyStore;
 import java.util.List;
+
+import io.h2ws.tls.SelfSignedCertificate;
 
 /**
  * The echo servers the benchmarks measure against, one kind per implementation, each runnable
  * as its own JVM:
  *
- * <pre>java -cp benchmarks.jar io.h2ws.bench.EchoServers &lt;kind&gt; &lt;port&gt;
+ * <pre>java -cp benchmarks.jar io.h2ws.bench.EchoServers &lt;kind&gt; &lt;port&gt; [key-store.p12]
  * java -cp benchmarks.jar io.h2ws.bench.EchoServers h2ws &lt;port&gt; &lt;h2-max-frame-size&gt; &lt;h2-stream-window&gt;</pre>
  *
  * It prints {@code READY <port>} on stdout once listening (port 0 picks a free one, and the
@@ -19,12 +22,17 @@ import java.util.List;
  *
  * <p>Kinds: {@code jetty-h1}, {@code jetty-h2} (h2c, extended CONNECT), {@code netty-h1},
  * {@code raw} (length-prefixed TCP), and {@code h2ws}, which calls
- * {@code io.h2ws.cli.EchoServer.start(int)} when that class is on the class path.
+ * {@code io.h2ws.cli.EchoServer.start(int)} when that class is on the class path. Over TLS:
+ * {@code jetty-h1-tls}, {@code jetty-h2-tls} (ALPN h2) and {@code h2ws-tls} (ALPN h2 and
+ * http/1.1), presenting the key of a PKCS12 key store whose password is
+ * {@link SelfSignedCertificate#PASSWORD} (the benchmark writes one from
+ * {@link SelfSignedCertificate#generate()}, so its client can trust exactly that certificate).
  */
 public final class EchoServers {
 
     /** Every kind {@link #start} knows. */
-    public static final List<String> KINDS = List.of("jetty-h1", "jetty-h2", "netty-h1", "raw", "h2ws");
+    public static final List<String> KINDS = List.of("jetty-h1", "jetty-h2", "netty-h1", "raw", "h2ws",
+            "jetty-h1-tls", "jetty-h2-tls", "h2ws-tls");
 
     /** A listening echo server. */
     public interface Running extends AutoCloseable {
@@ -39,7 +47,44 @@ public final class EchoServers {
 
     /** Starts a server of {@code kind} in this JVM on {@code port} (0: any free port) of the loopback interface. */
     public static Running start(String kind, int port) throws Exception {
+        return start(kind, port, null);
+    }
+
+    /** True for the kinds that listen over TLS and so need a key store. */
+    public static boolean tls(String kind) {
+        return kind.endsWith("-tls");
+    }
+
+    /**
+     * As {@link #start(String, int)}; the TLS kinds present the key in {@code keyStore}
+     * (password {@link SelfSignedCertificate#PASSWORD}), which the others ignore.
+     */
+    public static Running start(String kind, int port, KeyStore keyStore) throws Exception {
+        if (tls(kind) && keyStore == null) {
+            throw new IllegalArgumentException("server kind '" + kind + "' needs a key store");
+        }
+        char[] pw = SelfSignedCertificate.PASSWORD;
         return switch (kind) {
+            case "jetty-h1-tls" -> JettyEchoServer.start(port, false, keyStore, pw);
+            case "jetty-h2-tls" -> JettyEchoServer.start(port, true, keyStore, pw);
+            case "h2ws-tls" -> {
+                io.h2ws.H2wsServer s = io.h2ws.cli.EchoServer.startTls(port, keyStore, pw);
+                yield new Running() {
+                    @Override
+                    public int port() {
+                        return s.tlsPort();
+                    }
+
+                    @Override
+                    public void close() {
+                        try {
+                            s.close();
+                        } catch (Exception e) {
+                            System.err.println("h2ws server close: " + e);
+                        }
+                    }
+                };
+            }
             case "jetty-h1" -> JettyEchoServer.start(port, false);
             case "jetty-h2" -> JettyEchoServer.start(port, true);
             case "netty-h1" -> NettyEchoServer.start(port);
@@ -121,14 +166,27 @@ public final class EchoServers {
     /** Runs one server until stdin reaches EOF; see the class comment for the arguments. */
     public static void main(String[] args) throws Exception {
         boolean h2Settings = args.length == 4 && args[0].equals("h2ws");
-        if (args.length != 2 && !h2Settings) {
-            System.err.println("usage: EchoServers <" + String.join("|", KINDS) + "> <port>"
+        if (h2Settings) {
+            Running server = startH2ws(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+            System.out.println("READY " + server.port());
+            System.out.flush();
+            awaitEof(System.in);
+            server.close();
+            System.exit(0);
+        }
+        if (args.length != 2 && args.length != 3) {
+            System.err.println("usage: EchoServers <" + String.join("|", KINDS) + "> <port> [key-store.p12]"
                     + "\n       EchoServers h2ws <port> <h2-max-frame-size> <h2-stream-window>");
             System.exit(2);
         }
-        Running server = h2Settings
-                ? startH2ws(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]))
-                : start(args[0], Integer.parseInt(args[1]));
+        KeyStore ks = null;
+        if (args.length == 3) {
+            ks = KeyStore.getInstance("PKCS12");
+            try (InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(args[2]))) {
+                ks.load(in, SelfSignedCertificate.PASSWORD);
+            }
+        }
+        Running server = start(args[0], Integer.parseInt(args[1]), ks);
         System.out.println("READY " + server.port());
         System.out.flush();
         awaitEof(System.in);

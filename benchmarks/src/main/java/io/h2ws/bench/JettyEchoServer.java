@@ -1,6 +1,14 @@
 package io.h2ws.bench;
 
 import java.nio.ByteBuffer;
+import java.security.KeyStore;
+
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.http2.HTTP2Cipher;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.server.ConnectionFactory;
@@ -13,7 +21,8 @@ import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 
 /**
- * Jetty 12's WebSocket echo, over HTTP/1.1 Upgrade or over h2c with extended CONNECT (RFC 8441).
+ * Jetty 12's WebSocket echo, over HTTP/1.1 Upgrade or over h2c with extended CONNECT (RFC 8441),
+ * and the same two over TLS (h1: http/1.1 only; h2: ALPN h2, then http/1.1).
  * The echo is Jetty's natural one: the received message's callback completes when the echo's
  * write does, and auto-demand then asks for the next message.
  */
@@ -24,19 +33,47 @@ public final class JettyEchoServer {
     private JettyEchoServer() {}
 
     static EchoServers.Running start(int port, boolean h2) throws Exception {
+        return start(port, h2, null, null);
+    }
+
+    /**
+     * As {@link #start(int, boolean)}, over TLS with the key in {@code keyStore} (PKCS12,
+     * {@code password}) when it is not null.
+     */
+    static EchoServers.Running start(int port, boolean h2, KeyStore keyStore, char[] password) throws Exception {
         Server server = new Server();
         HttpConfiguration config = new HttpConfiguration();
-        ConnectionFactory factory;
-        if (h2) {
+        ConnectionFactory[] factories;
+        if (keyStore != null) {
+            SecureRequestCustomizer src = new SecureRequestCustomizer();
+            src.setSniHostCheck(false); // the clients connect to 127.0.0.1, which sends no SNI
+            config.addCustomizer(src);
+            SslContextFactory.Server ssl = new SslContextFactory.Server();
+            ssl.setKeyStore(keyStore);
+            ssl.setKeyStorePassword(new String(password));
+            ssl.setIncludeProtocols("TLSv1.3", "TLSv1.2"); // as the h2ws server
+            HttpConnectionFactory h1 = new HttpConnectionFactory(config);
+            if (h2) {
+                ssl.setCipherComparator(HTTP2Cipher.COMPARATOR);
+                HTTP2ServerConnectionFactory h2tls = new HTTP2ServerConnectionFactory(config);
+                h2tls.setConnectProtocolEnabled(true);
+                h2tls.setMaxConcurrentStreams(20_000);
+                ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
+                alpn.setDefaultProtocol("http/1.1");
+                factories = new ConnectionFactory[] {new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, h2tls, h1};
+            } else {
+                factories = new ConnectionFactory[] {new SslConnectionFactory(ssl, h1.getProtocol()), h1};
+            }
+        } else if (h2) {
             HTTP2CServerConnectionFactory h2c = new HTTP2CServerConnectionFactory(config);
             h2c.setConnectProtocolEnabled(true);
             // as the anchors: enough for 10,000 WebSockets as streams of one connection
             h2c.setMaxConcurrentStreams(20_000);
-            factory = h2c;
+            factories = new ConnectionFactory[] {h2c};
         } else {
-            factory = new HttpConnectionFactory(config);
+            factories = new ConnectionFactory[] {new HttpConnectionFactory(config)};
         }
-        ServerConnector connector = new ServerConnector(server, factory);
+        ServerConnector connector = new ServerConnector(server, factories);
         connector.setHost("127.0.0.1");
         connector.setPort(port);
         connector.setAcceptQueueSize(4096);

@@ -7,7 +7,12 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
+import javax.net.ssl.SSLContext;
+
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
 import org.eclipse.jetty.websocket.api.Callback;
@@ -17,7 +22,8 @@ import org.eclipse.jetty.websocket.client.WebSocketClient;
 /**
  * Jetty 12's WebSocket client, over HTTP/1.1 (one TCP connection per socket) or over HTTP/2
  * (RFC 8441: every socket a stream of ONE h2c connection, {@code maxConnectionsPerDestination=1},
- * as the anchors measured it). Sends are Jetty's async {@code sendBinary}; Jetty masks.
+ * as the anchors measured it). Sends are Jetty's async {@code sendBinary}; Jetty masks. For
+ * {@code wss://} URIs the same over TLS (h2 negotiated by ALPN), trusting the given context.
  */
 public final class JettyLoadClient implements LoadClient {
     private final URI uri;
@@ -26,6 +32,7 @@ public final class JettyLoadClient implements LoadClient {
     private final WebSocketClient ws;
 
     private final boolean deflate;
+    private final boolean tls;
 
     public JettyLoadClient(URI uri, boolean h2) throws Exception {
         this(uri, h2, false);
@@ -33,14 +40,26 @@ public final class JettyLoadClient implements LoadClient {
 
     /** {@code deflate}: offer permessage-deflate (Jetty's server accepts it by default). */
     public JettyLoadClient(URI uri, boolean h2, boolean deflate) throws Exception {
+        this(uri, h2, deflate, null);
+    }
+
+    /** As {@link #JettyLoadClient(URI, boolean, boolean)}; {@code ssl} is trusted for wss (null: the JDK default). */
+    public JettyLoadClient(URI uri, boolean h2, boolean deflate, SSLContext ssl) throws Exception {
         this.uri = uri;
         this.h2 = h2;
         this.deflate = deflate;
+        this.tls = "wss".equals(uri.getScheme());
+        ClientConnector connector = new ClientConnector();
+        SslContextFactory.Client sslFactory = new SslContextFactory.Client();
+        if (ssl != null) {
+            sslFactory.setSslContext(ssl);
+        }
+        connector.setSslContextFactory(sslFactory);
         if (h2) {
-            http = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client()));
+            http = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client(connector)));
             http.setMaxConnectionsPerDestination(1);
         } else {
-            http = new HttpClient();
+            http = new HttpClient(new HttpClientTransportOverHTTP(connector));
             // h1: one connection per WebSocket, so the pool must hold as many as the benchmark opens
             http.setMaxConnectionsPerDestination(100_000);
         }
@@ -54,7 +73,7 @@ public final class JettyLoadClient implements LoadClient {
 
     @Override
     public String name() {
-        return (h2 ? "jetty-h2" : "jetty-h1") + (deflate ? "-deflate" : "");
+        return (h2 ? "jetty-h2" : "jetty-h1") + (tls ? "-tls" : "") + (deflate ? "-deflate" : "");
     }
 
     @Override

@@ -56,6 +56,11 @@ public final class ServerProcess implements AutoCloseable {
         return start(kind, new String[0]);
     }
 
+    /** As {@link #start(String)}, passing {@code keyStore} (a PKCS12 file) to the TLS kinds; null for none. */
+    public static ServerProcess start(String kind, Path keyStore) throws Exception {
+        return start(kind, keyStore == null ? new String[0] : new String[] {keyStore.toString()});
+    }
+
     /** As {@link #start(String)}, with {@code args} after the port (see {@link EchoServers#main}). */
     public static ServerProcess start(String kind, String... args) throws Exception {
         List<String> cmd = new ArrayList<>();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.h2ws.cli.measure.LoadClient;
 import io.h2ws.cli.measure.Workloads;
+import io.h2ws.tls.SelfSignedCertificate;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -31,9 +32,43 @@ class CompetitorsEchoTest {
     void echoesWholeMessages(String kind) throws Exception {
         try (EchoServers.Running server = EchoServers.start(Clients.serverFor(kind), 0);
              LoadClient client = Clients.create(kind, Clients.uriFor(kind, server.port()))) {
-            LinkedBlockingQueue<ByteBuffer> echoes = new LinkedBlockingQueue<>();
-            LoadClient.LoadSocket socket = client.open(echoes::add).get(10, TimeUnit.SECONDS);
-            int[] sizes = {0, 16, 125, 126, 1024, 65_535, 65_536, 70_000, 1 << 20};
+            echoIntact(kind, client, new int[] {0, 16, 125, 126, 1024, 65_535, 65_536, 70_000, 1 << 20});
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"jetty-h1-tls", "jetty-h2-tls", "h2ws-h1-tls", "h2ws-h2-tls", "h2ws-h2msg-tls"})
+    @Timeout(30)
+    void echoesOverTls(String kind) throws Exception {
+        SelfSignedCertificate cert = SelfSignedCertificate.generate();
+        try (EchoServers.Running server = EchoServers.start(Clients.serverFor(kind), 0, cert.keyStore());
+             LoadClient client = Clients.create(kind, Clients.uriFor(kind, server.port()), cert.clientContext())) {
+            assertTrue(Clients.uriFor(kind, server.port()).getScheme().equals("wss"), kind);
+            echoIntact(kind, client, new int[] {0, 16, 65_536, 1 << 20});
+            Workloads.Throughput t = Workloads.throughput(client, 2, 1024, 16, Duration.ofMillis(200), Duration.ofMillis(300));
+            assertTrue(t.messages() > 0, kind + ": no echoes");
+            assertEquals(0, t.stalledSockets(), kind + ": stalled sockets");
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void forkedTlsServerGetsTheKeyAndEchoes() throws Exception {
+        System.setProperty("h2ws.bench.serverJvm", "-Xmx128m");
+        try (Harness h = Harness.start("h2ws-h2-tls")) {
+            echoIntact("h2ws-h2-tls", h.client, new int[] {100});
+            try (LoadClient other = h.newClient()) {
+                echoIntact("h2ws-h2-tls, new client", other, new int[] {100});
+            }
+        } finally {
+            System.clearProperty("h2ws.bench.serverJvm");
+        }
+    }
+
+    private static void echoIntact(String kind, LoadClient client, int[] sizes) throws Exception {
+        LinkedBlockingQueue<ByteBuffer> echoes = new LinkedBlockingQueue<>();
+        LoadClient.LoadSocket socket = client.open(echoes::add).get(10, TimeUnit.SECONDS);
+        try {
             for (int size : sizes) {
                 socket.send(Workloads.payload(size)).get(10, TimeUnit.SECONDS);
             }
@@ -47,6 +82,7 @@ class CompetitorsEchoTest {
                 echo.get(got);
                 assertArrayEquals(want, got, kind + ": echo content for " + size + " bytes");
             }
+        } finally {
             socket.close();
         }
     }

@@ -13,6 +13,8 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
+import javax.net.ssl.SSLContext;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,6 +25,7 @@ import io.h2ws.cli.measure.LoadClient;
 import io.h2ws.cli.measure.Workloads;
 import io.h2ws.server.EchoListener;
 import io.h2ws.server.Endpoint;
+import io.h2ws.tls.SelfSignedCertificate;
 
 /**
  * {@code h2ws compare}: an embedded server and the same measurements on each transport, side by
@@ -36,8 +39,18 @@ final class CompareCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--transports", split = ",", defaultValue = "h1,h2,h2msg",
-            description = "Transports: h1, h2 (RFC 8441), h2msg (HTTP/2 message mapping). Default ${DEFAULT-VALUE}.")
+            description = "Transports: h1, h2 (RFC 8441), h2msg (HTTP/2 message mapping), each also over TLS "
+                    + "as h1-tls, h2-tls, h2msg-tls (wss://, ALPN, self-signed certificate). Default ${DEFAULT-VALUE}.")
     List<String> transports;
+
+    @Option(names = "--tls", description = "Run every transport over TLS: h1 becomes h1-tls, h2 h2-tls, h2msg h2msg-tls.")
+    boolean tls;
+
+    @Option(names = "--tls-open", defaultValue = "1000",
+            description = "Sockets a new client opens and holds over TLS, per TLS transport: h1 pays that many TLS "
+                    + "handshakes (the first full, the others resuming its session), h2 one handshake and that many "
+                    + "streams; 0 skips. Default ${DEFAULT-VALUE}.")
+    int tlsOpens;
 
     @Option(names = "--sockets", split = ",", defaultValue = "1,100,1000",
             description = "Socket counts for the multiplexing run (16 B ping-pong). Default ${DEFAULT-VALUE}.")
@@ -85,19 +98,28 @@ final class CompareCommand implements Callable<Integer> {
 
     /** Everything measured, for the table and the report. */
     record Results(List<Workloads.Throughput> throughput, List<Workloads.Latency> multiplex,
-                   List<Workloads.Open> open, List<double[]> memory, List<String> memoryNames,
-                   String machine) {}
+                   List<Workloads.Open> open, List<Workloads.Open> tlsOpen, List<double[]> memory,
+                   List<String> memoryNames, String machine) {}
+
+    /** The transports each run as named in tables: h1, h2, h2msg, optionally with "-tls". */
+    static final List<String> KNOWN = List.of("h1", "h2", "h2msg", "h1-tls", "h2-tls", "h2msg-tls");
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        List<String> runs = new ArrayList<>();
         for (String t : transports) {
-            if (!List.of("h1", "h2", "h2msg").contains(t)) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "unknown transport " + t + " (h1, h2, h2msg)");
+            if (!KNOWN.contains(t)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "unknown transport " + t + " (" + String.join(", ", KNOWN) + ")");
+            }
+            String run = tls && !t.endsWith("-tls") ? t + "-tls" : t;
+            if (!runs.contains(run)) {
+                runs.add(run);
             }
         }
-        if (seconds <= 0 || window <= 0 || sizes.stream().anyMatch(s -> s < 0) || sockets.stream().anyMatch(n -> n <= 0)) {
+        boolean anyTls = runs.stream().anyMatch(t -> t.endsWith("-tls"));
+        if (seconds <= 0 || tlsOpens < 0 || window <= 0 || sizes.stream().anyMatch(s -> s < 0) || sockets.stream().anyMatch(n -> n <= 0)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "sizes, sockets, window and seconds must be positive");
         }
         Duration measure = Duration.ofMillis((long) (seconds * 1000));
@@ -105,22 +127,34 @@ final class CompareCommand implements Callable<Integer> {
         List<Workloads.Throughput> tp = new ArrayList<>();
         List<Workloads.Latency> mux = new ArrayList<>();
         List<Workloads.Open> open = new ArrayList<>();
+        List<Workloads.Open> tlsOpen = new ArrayList<>();
         List<double[]> memory = new ArrayList<>();
         List<String> memoryNames = new ArrayList<>();
-        int maxSockets = Math.max(idle, sockets.stream().mapToInt(Integer::intValue).max().orElse(1));
+        int maxSockets = Math.max(Math.max(idle, anyTls ? tlsOpens : 0), sockets.stream().mapToInt(Integer::intValue).max().orElse(1));
         Switch serverTrace = traceDir == null ? null : new Switch();
         if (traceDir != null) {
             Files.createDirectories(traceDir);
         }
-        try (H2wsServer server = H2wsServer.builder().port(0).trace(serverTrace)
+        // generated here rather than by the server, so this client can trust exactly that certificate
+        SelfSignedCertificate cert = anyTls ? SelfSignedCertificate.generate() : null;
+        H2wsServer.Builder builder = H2wsServer.builder().port(0).trace(serverTrace)
                 .maxConcurrentStreams(Math.max(1024, maxSockets + 16))
-                .endpoint(Endpoint.builder("/echo").listener(EchoListener::new).build())
-                .build().start()) {
-            URI uri = URI.create("ws://127.0.0.1:" + server.port() + "/echo");
-            int steps = transports.size() * (sizes.size() + sockets.size() + 1 + (idle > 0 ? 1 : 0));
+                .endpoint(Endpoint.builder("/echo").listener(EchoListener::new).build());
+        if (cert != null) {
+            builder.tlsPort(0).keyStore(cert.keyStore(), SelfSignedCertificate.PASSWORD);
+        }
+        try (H2wsServer server = builder.build().start()) {
+            SSLContext ssl = cert == null ? null : cert.clientContext();
+            int steps = 0;
+            for (String t : runs) {
+                steps += sizes.size() + sockets.size() + 1 + (idle > 0 ? 1 : 0) + (t.endsWith("-tls") && tlsOpens > 0 ? 1 : 0);
+            }
             int step = 0;
-            for (String t : transports) {
+            for (String t : runs) {
                 String kind = "h2ws-" + t;
+                boolean overTls = t.endsWith("-tls");
+                URI uri = URI.create((overTls ? "wss://127.0.0.1:" + server.tlsPort() : "ws://127.0.0.1:" + server.port()) + "/echo");
+                SSLContext ctx = overTls ? ssl : null;
                 io.h2ws.trace.JsonLinesTraceWriter clientTrace = null;
                 io.h2ws.trace.JsonLinesTraceWriter serverWriter = null;
                 if (traceDir != null) {
@@ -132,27 +166,37 @@ final class CompareCommand implements Callable<Integer> {
                 try {
                     for (int size : sizes) {
                         progress(err, ++step, steps, t + " throughput " + size + " B");
-                        try (LoadClient c = H2wsLoadClients.create(kind, uri, null, ct)) {
+                        try (LoadClient c = H2wsLoadClients.create(kind, uri, ctx, ct)) {
                             tp.add(Workloads.throughput(c, 1, size, window, warmup, measure));
                         }
                     }
                     for (int n : sockets) {
                         progress(err, ++step, steps, t + " " + n + " sockets ping-pong");
-                        try (LoadClient c = H2wsLoadClients.create(kind, uri, null, ct)) {
+                        try (LoadClient c = H2wsLoadClients.create(kind, uri, ctx, ct)) {
                             mux.add(Workloads.latency(c, n, 16, warmup, measure));
                         }
                         settle(server);
                     }
                     progress(err, ++step, steps, t + " open " + opens + " sockets");
-                    try (LoadClient c = H2wsLoadClients.create(kind, uri, null, ct)) {
+                    try (LoadClient c = H2wsLoadClients.create(kind, uri, ctx, ct)) {
                         Workloads.open(c, Math.min(20, opens)); // warm the path
                         settle(server);
                         open.add(Workloads.open(c, opens));
                     }
                     settle(server);
+                    if (overTls && tlsOpens > 0) {
+                        // a new client, so the count includes h2's one connection and its handshake, and a
+                        // new SSLContext, so its first handshake is a full one (the JDK resumes sessions
+                        // from the context's own cache); the open run above already warmed the code paths
+                        progress(err, ++step, steps, t + " open " + tlsOpens + " sockets, new client");
+                        try (LoadClient c = H2wsLoadClients.create(kind, uri, cert.clientContext(), ct)) {
+                            tlsOpen.add(Workloads.open(c, tlsOpens));
+                        }
+                        settle(server);
+                    }
                     if (idle > 0) {
                         progress(err, ++step, steps, t + " memory of " + idle + " idle sockets");
-                        try (LoadClient c = H2wsLoadClients.create(kind, uri, null, ct)) {
+                        try (LoadClient c = H2wsLoadClients.create(kind, uri, ctx, ct)) {
                             memory.add(new double[] {heapPerSocket(c, idle)});
                             memoryNames.add(t);
                         }
@@ -168,7 +212,7 @@ final class CompareCommand implements Callable<Integer> {
             }
         }
         err.println();
-        Results r = new Results(tp, mux, open, memory, memoryNames, machine());
+        Results r = new Results(tp, mux, open, tlsOpen, memory, memoryNames, machine());
         printTables(out, r);
         Path parent = report.toAbsolutePath().getParent();
         if (parent != null) {
@@ -232,6 +276,21 @@ final class CompareCommand implements Callable<Integer> {
                 rt.maxMemory() >> 20, System.getProperty("os.name") + " " + System.getProperty("os.arch"));
     }
 
+    /** "h1-tls / h2-tls: 7.9x" for each TLS transport other than h1-tls, when h1-tls ran. */
+    static List<String> tlsOpenRatios(List<Workloads.Open> rows) {
+        List<String> lines = new ArrayList<>();
+        Workloads.Open h1 = rows.stream().filter(o -> o.client().equals("h2ws-h1-tls")).findFirst().orElse(null);
+        if (h1 != null) {
+            for (Workloads.Open o : rows) {
+                if (o != h1 && o.millis() > 0) {
+                    lines.add(String.format(Locale.ROOT, "h1-tls / %s: %.1fx the time for %d sockets",
+                            o.client().replace("h2ws-", ""), h1.millis() / o.millis(), o.sockets()));
+                }
+            }
+        }
+        return lines;
+    }
+
     static void printTables(PrintWriter out, Results r) {
         out.println("h2ws compare: " + r.machine());
         out.println();
@@ -253,6 +312,18 @@ final class CompareCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "%-10s %8s %12s %12s%n", "transport", "sockets", "total ms", "us/socket");
         for (Workloads.Open o : r.open()) {
             out.printf(Locale.ROOT, "%-10s %8d %12.1f %12.1f%n", o.client().replace("h2ws-", ""), o.sockets(), o.millis(), o.meanMicros());
+        }
+        if (!r.tlsOpen().isEmpty()) {
+            out.println();
+            out.println("Opening sockets over TLS from a new client, all held open (h1: one TLS handshake per socket, "
+                    + "the first full, the others resuming its session; h2: one full TLS handshake, then a stream per socket)");
+            out.printf(Locale.ROOT, "%-10s %8s %12s %12s%n", "transport", "sockets", "total ms", "us/socket");
+            for (Workloads.Open o : r.tlsOpen()) {
+                out.printf(Locale.ROOT, "%-10s %8d %12.1f %12.1f%n", o.client().replace("h2ws-", ""), o.sockets(), o.millis(), o.meanMicros());
+            }
+            for (String ratio : tlsOpenRatios(r.tlsOpen())) {
+                out.println(ratio);
+            }
         }
         if (!r.memory().isEmpty()) {
             out.println();

@@ -5,7 +5,7 @@ import io.h2ws.core.extension.DeflateConfig;
 import io.h2ws.server.EchoListener;
 import io.h2ws.server.Endpoint;
 
-/** The h2ws echo server the benchmarks start in their own JVM (HTTP/1.1 and h2c on one port). */
+/** The h2ws echo server the benchmarks start in their own JVM (HTTP/1.1 and h2c on one port, or TLS with ALPN). */
 public final class EchoServer {
 
     private EchoServer() {}
@@ -17,6 +17,16 @@ public final class EchoServer {
      */
     public static H2wsServer start(int port) throws Exception {
         return start(port, false);
+    }
+
+    /**
+     * As {@link #start(int)}, but one TLS port instead (ALPN h2 and http/1.1) presenting the key
+     * in {@code keyStore}; {@link H2wsServer#tlsPort()} tells the port.
+     */
+    public static H2wsServer startTls(int port, java.security.KeyStore keyStore, char[] password) throws Exception {
+        return H2wsServer.builder().port(-1).tlsPort(port).keyStore(keyStore, password).maxConcurrentStreams(20_000)
+                .endpoint(Endpoint.builder("/echo").listener(EchoListener::new).deflate(DeflateConfig.disabled()).build())
+                .build().start();
     }
 
     /** As {@link #start(int)}; {@code deflate} accepts permessage-deflate (RFC 7692) offers with the defaults. */

@@ -59,6 +59,19 @@ final class Report {
                     esc(name(o.client())), o.sockets(), o.millis(), o.meanMicros()));
         }
         h.append("</table>\n");
+        if (!r.tlsOpen().isEmpty()) {
+            h.append("<h2>Opening sockets over TLS from a new client, all held open</h2>\n")
+                    .append("<p>h1: one TLS handshake per socket, the first full, the others resuming its session (TLS 1.3 PSK with ECDHE); h2: one full TLS handshake, then a stream per socket.</p>\n")
+                    .append("<table><tr><th>transport</th><th>sockets</th><th>total ms</th><th>µs per socket</th></tr>\n");
+            for (Workloads.Open o : r.tlsOpen()) {
+                h.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%d</td><td>%.1f</td><td>%.1f</td></tr>%n",
+                        esc(name(o.client())), o.sockets(), o.millis(), o.meanMicros()));
+            }
+            h.append("</table>\n");
+            for (String ratio : CompareCommand.tlsOpenRatios(r.tlsOpen())) {
+                h.append("<p>").append(esc(ratio)).append("</p>\n");
+            }
+        }
         if (!r.memory().isEmpty()) {
             h.append("<h2>Heap per idle socket (client and server in one JVM)</h2>\n<table><tr><th>transport</th><th>bytes</th></tr>\n");
             for (int i = 0; i < r.memory().size(); i++) {

@@ -1,6 +1,7 @@
 package io.h2ws.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -264,6 +265,31 @@ class CliIT {
         Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(report.toFile());
         assertTrue(doc.getElementsByTagName("svg").getLength() >= 3, "charts present");
         assertTrue(doc.getElementsByTagName("script").getLength() == 0, "self-contained, no scripts");
+    }
+
+    @Test
+    @DisplayName("compare --tls: every table over TLS, and the new-client open row with the h1/h2 ratio")
+    void compareTlsTiny(@TempDir Path dir) throws Exception {
+        Path report = dir.resolve("r.html");
+        Process p = start("compare", "--tls", "--transports", "h1,h2", "--sockets", "2", "--sizes", "16",
+                "--seconds", "0.3", "--open", "5", "--tls-open", "10", "--idle", "10", "--report", report.toString());
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "compare finished");
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), out + new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+        Matcher rows = Pattern.compile("(?m)^(h1-tls|h2-tls)\\s+16\\s+(\\d+)\\s").matcher(out);
+        int n = 0;
+        while (rows.find()) {
+            assertTrue(Long.parseLong(rows.group(2)) > 0, "non-zero msgs/s: " + rows.group());
+            n++;
+        }
+        assertEquals(2, n, out);
+        assertTrue(Pattern.compile("(?m)^h2-tls\\s+2\\s+\\d+").matcher(out).find(), "multiplexing over TLS: " + out);
+        assertTrue(out.contains("Opening sockets over TLS from a new client"), out);
+        assertTrue(Pattern.compile("(?m)^h1-tls\\s+10\\s+[\\d.]+\\s+[\\d.]+$").matcher(out).find(), out);
+        assertTrue(Pattern.compile("(?m)^h1-tls / h2-tls: [\\d.]+x the time for 10 sockets$").matcher(out).find(), out);
+        assertTrue(Pattern.compile("(?m)^h2-tls\\s+\\d+ B$").matcher(out).find(), "heap per idle socket over TLS: " + out);
+        assertFalse(Pattern.compile("(?m)^(h1|h2) ").matcher(out).find(), "no cleartext rows with --tls: " + out);
+        assertTrue(Files.readString(report).contains("over TLS from a new client"), "report has the TLS open table");
     }
 
     @Test

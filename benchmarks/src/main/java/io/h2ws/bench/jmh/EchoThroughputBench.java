@@ -20,7 +20,8 @@ import org.openjdk.jmh.infra.IterationParams;
 
 /**
  * Echo throughput on ONE socket with {@code window} messages in flight (one sent for every echo
- * received), the anchors' section 1. Server in a separate JVM. Read {@code echo:messages}
+ * received), the anchors' section 1. Server in a separate JVM. The {@code -tls} kinds run the
+ * same over TLS (wss://; h2 by ALPN) against a self-signed certificate the client trusts. Read {@code echo:messages}
  * (msgs/s) and {@code echo:megabytes} (MB/s); see {@link NetworkRun} for why the primary score
  * is not the result.
  */
@@ -32,7 +33,8 @@ import org.openjdk.jmh.infra.IterationParams;
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+UseG1GC", "-Dorg.eclipse.jetty.LEVEL=WARN"})
 @Threads(1)
 public class EchoThroughputBench {
-    @Param({"jetty-h1", "jetty-h2", "netty-h1", "jdk-h1", "raw", "h2ws-h1", "h2ws-h2", "h2ws-h2msg"})
+    @Param({"jetty-h1", "jetty-h2", "netty-h1", "jdk-h1", "raw", "h2ws-h1", "h2ws-h2", "h2ws-h2msg",
+            "jetty-h1-tls", "jetty-h2-tls", "h2ws-h1-tls", "h2ws-h2-tls", "h2ws-h2msg-tls"})
     public String client;
     @Param({"16", "1024", "65536", "1048576"})
     public int size;

@@ -21,7 +21,9 @@ public final class H2wsLoadClients {
 
     /**
      * The kinds: "h2ws-h1", "h2ws-h2", "h2ws-h2msg"; each with "-deflate" appended offers
-     * permessage-deflate (RFC 7692) with the default settings.
+     * permessage-deflate (RFC 7692) with the default settings. A "-tls" before it ("h2ws-h1-tls",
+     * "h2ws-h2-tls-deflate") only names the TLS variant in tables: TLS itself comes from the
+     * {@code wss://} URI and the {@link SSLContext} given to {@link #create(String, URI, SSLContext)}.
      */
     public static final String[] KINDS = {"h2ws-h1", "h2ws-h2", "h2ws-h2msg", "h2ws-h1-deflate", "h2ws-h2-deflate", "h2ws-h2msg-deflate"};
 
@@ -61,7 +63,7 @@ public final class H2wsLoadClients {
                 if (deflate) {
                     b.deflate(DeflateConfig.defaults());
                 }
-                switch (deflate ? kind.substring(0, kind.length() - "-deflate".length()) : kind) {
+                switch (base(kind)) {
                     case "h2ws-h1" -> b.transport(Transport.H1);
                     case "h2ws-h2" -> b.transport(Transport.H2);
                     case "h2ws-h2msg" -> b.messageMapping(true);
@@ -91,6 +93,12 @@ public final class H2wsLoadClients {
                 }
             }
         };
+    }
+
+    /** The kind without its "-deflate" and "-tls" suffixes, e.g. "h2ws-h2" for "h2ws-h2-tls-deflate". */
+    static String base(String kind) {
+        String k = kind.endsWith("-deflate") ? kind.substring(0, kind.length() - "-deflate".length()) : kind;
+        return k.endsWith("-tls") ? k.substring(0, k.length() - "-tls".length()) : k;
     }
 
     /** Hands whole messages to the callback; asks for the next part after each. */
