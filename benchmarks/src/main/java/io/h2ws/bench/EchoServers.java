@@ -90,6 +90,7 @@ public final class EchoServers {
             case "netty-h1" -> NettyEchoServer.start(port);
             case "raw" -> RawNio.startServer(port);
             case "h2ws" -> startH2ws(port);
+            case "h2ws-scale" -> ScaleServer.start(port); // ScaleRun's: idle sockets, stats, broadcast
             default -> throw new IllegalArgumentException("unknown server kind '" + kind + "'; known: " + KINDS);
         };
     }
