@@ -55,6 +55,11 @@ final class ReceivePump implements Carrier.Receiver {
     private boolean opened;
 
     private final ByteBudget budget; // null: unbudgeted
+    private final AtomicBoolean waitingForRoom = new AtomicBoolean();
+    private final Runnable roomAgain = () -> {
+        waitingForRoom.set(false);
+        signalElsewhere();
+    };
     private long accounted; // under lock: what the budget counts for this socket's received bytes
     private boolean budgetReleased; // under lock
 
@@ -207,8 +212,11 @@ final class ReceivePump implements Carrier.Receiver {
                 if (wantMore) {
                     if (budget != null && budget.exhausted()) {
                         // the connection's memory is spoken for: stop reading, so flow control holds
-                        // the peer back, until a release leaves room (RFC 9113 section 10.5)
-                        budget.whenRoom(this::signalElsewhere);
+                        // the peer back, until a release leaves room (RFC 9113 section 10.5); one
+                        // wait per socket however often the pump runs meanwhile
+                        if (waitingForRoom.compareAndSet(false, true)) {
+                            budget.whenRoom(roomAgain);
+                        }
                         return;
                     }
                     readPending = true;
