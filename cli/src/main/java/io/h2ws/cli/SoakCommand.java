@@ -84,6 +84,7 @@ final class SoakCommand implements Callable<Integer> {
         SoakMessage messages = new SoakMessage(maxSize, seed);
         List<SoakResult> results = new ArrayList<>();
         H2wsServer server = null;
+        String budget = null;
         try {
             URI uri = url;
             if (uri == null) {
@@ -103,6 +104,8 @@ final class SoakCommand implements Callable<Integer> {
             }
         } finally {
             if (server != null) {
+                budget = String.format(Locale.ROOT, "server memory budget: peak %d KiB of %d KiB per connection, %d B still counted",
+                        server.peakBufferedBytes() >> 10, server.limits().connectionBudget() >> 10, server.bufferedBytes());
                 server.close();
             }
         }
@@ -112,6 +115,9 @@ final class SoakCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "%s %s, %d CPUs, max heap %d MiB%n%n", System.getProperty("java.vm.name"),
                 System.getProperty("java.version"), rt.availableProcessors(), rt.maxMemory() >> 20);
         SoakResult.print(out, results);
+        if (budget != null) {
+            out.println(budget);
+        }
         boolean clean = results.stream().allMatch(SoakResult::clean);
         out.println(clean ? "soak: clean" : "soak: FAILED");
         out.flush();

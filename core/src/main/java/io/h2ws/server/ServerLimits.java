@@ -14,8 +14,9 @@ import io.h2ws.WebSocketOptions;
  * not yet handed to a listener. Half of {@code connectionMemory} is counted this way; the other
  * half is left to what the transport holds per connection outside the count (on HTTP/2 the
  * session receive window, at most a quarter, and each stream's read-ahead). A connection that
- * reaches its share stops being read and has new sends refused; so does every connection once
- * {@code serverMemory} is reached. See {@code spec-notes/threat-model.md}.
+ * reaches its share stops being read; once its send queues alone fill the share, new sends are
+ * refused (received bytes never refuse a send: an echo would drop the message it could not
+ * send). The same holds for every connection once {@code serverMemory} is reached. See {@code spec-notes/threat-model.md}.
  *
  * @param idleTimeout      a socket with no frame either way for this long is closed with 1001
  *                         (an endpoint's own non-zero {@code idleTimeout} wins); zero: never

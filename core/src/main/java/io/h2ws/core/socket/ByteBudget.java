@@ -28,6 +28,7 @@ public final class ByteBudget {
     private final ByteBudget parent;
     private final Executor wakeups;
     private final AtomicLong used = new AtomicLong();
+    private final AtomicLong sendUsed = new AtomicLong(); // the part of used that waits in send queues
     private final AtomicLong peak = new AtomicLong();
     private final Queue<Runnable> waiters = new ConcurrentLinkedQueue<>();
 
@@ -54,6 +55,27 @@ public final class ByteBudget {
     /** True when {@code bytes} more fit here and in every enclosing budget. */
     public boolean hasRoom(long bytes) {
         return used.get() + bytes <= limit && (parent == null || parent.hasRoom(bytes));
+    }
+
+    /**
+     * True when {@code bytes} more of send queue fit here and in every enclosing budget. Only send
+     * queues count: bytes received and held for a listener that has not asked for them pause the
+     * reading, but must not fail the sends that let the listener go on (an echo would drop the
+     * message it could not send).
+     */
+    public boolean hasSendRoom(long bytes) {
+        return sendUsed.get() + bytes <= limit && (parent == null || parent.hasSendRoom(bytes));
+    }
+
+    /** Counts {@code delta} bytes more (negative: fewer) waiting in a send queue; they count in {@link #used()} too. */
+    public void addSend(long delta) {
+        if (delta == 0) {
+            return;
+        }
+        for (ByteBudget b = this; b != null; b = b.parent) {
+            b.sendUsed.addAndGet(delta);
+        }
+        add(delta);
     }
 
     /** True when this budget or an enclosing one is used up: stop reading. */

@@ -232,7 +232,7 @@ public final class RealWebSocket implements H2wsSocket {
                         + options.maxQueuedBytes()));
                 return f;
             }
-            if (estimate > 0 && budget != null && !budget.hasRoom(estimate)) {
+            if (estimate > 0 && budget != null && !budget.hasSendRoom(estimate)) {
                 // the connection's (or server's) memory is spoken for: refuse now rather than
                 // queue what a peer that does not read would pin (RFC 9113 section 10.5)
                 f.completeExceptionally(new IOException("send refused: " + budget + " used up, "

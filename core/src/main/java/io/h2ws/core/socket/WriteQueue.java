@@ -94,7 +94,7 @@ final class WriteQueue {
     private void count(long delta) {
         queuedBytes += delta;
         if (budget != null) {
-            budget.add(delta);
+            budget.addSend(delta);
         }
     }
 

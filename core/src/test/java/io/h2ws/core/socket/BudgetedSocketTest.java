@@ -63,7 +63,7 @@ class BudgetedSocketTest {
         c.sendBinary(ByteBuffer.allocate(1000), true).get(5, TimeUnit.SECONDS);
         assertEquals(1000, received.sizes.poll(5, TimeUnit.SECONDS), "room: read at once");
 
-        connection.add(64 * 1024); // other sockets of the connection hold all of it
+        connection.addSend(64 * 1024); // other sockets' send queues hold all of it
         c.sendBinary(ByteBuffer.allocate(2000), true).get(5, TimeUnit.SECONDS);
         CompletableFuture<WebSocket> third = c.sendBinary(ByteBuffer.allocate(3000), true); // held back by the pause
         // the read asked for before the budget filled up still completes (the documented overshoot:
@@ -75,7 +75,7 @@ class BudgetedSocketTest {
                 () -> refused.get(5, TimeUnit.SECONDS));
         assertTrue(e.getCause().getMessage().contains("budget"), e.getCause().getMessage());
 
-        connection.add(-64 * 1024); // they let go
+        connection.addSend(-64 * 1024); // they let go
         assertEquals(3000, received.sizes.poll(5, TimeUnit.SECONDS), "reading resumes when room comes back");
         third.get(5, TimeUnit.SECONDS);
         s.sendClose(1000, "").get(5, TimeUnit.SECONDS);

@@ -55,6 +55,21 @@ class ByteBudgetTest {
     }
 
     @Test
+    void onlySendQueuesRefuseSends() {
+        ByteBudget server = ByteBudget.root("server", 100, Runnable::run);
+        ByteBudget a = server.child("a", 60);
+        a.add(60); // received bytes held for a listener: reading stops...
+        assertTrue(a.exhausted());
+        assertTrue(a.hasSendRoom(60), "...but the sends that let the listener go on are not refused");
+        a.addSend(50);
+        assertFalse(a.hasSendRoom(11));
+        assertEquals(110, server.used());
+        a.addSend(-50);
+        a.add(-60);
+        assertEquals(0, server.used());
+    }
+
+    @Test
     void roomNowRunsAtOnce() {
         ByteBudget root = ByteBudget.root("r", 10, Runnable::run);
         root.whenRoom(() -> woken.add("now"));
