@@ -50,19 +50,7 @@ class HyperH2InteropTest {
 
     @BeforeAll
     static void start() throws Exception {
-        // pyenv's python3 may shadow Debian's, which is where python3-h2 installs
-        for (String candidate : new String[] {"python3", "/usr/bin/python3"}) {
-            try {
-                Process p = new ProcessBuilder(candidate, "-c", "import h2.connection").redirectErrorStream(true).start();
-                p.getInputStream().readAllBytes();
-                if (p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0) {
-                    python = candidate;
-                    break;
-                }
-            } catch (java.io.IOException absent) {
-                // try the next
-            }
-        }
+        python = io.h2ws.conformance.PythonWithModule.find("h2.connection");
         Assumptions.assumeTrue(python != null,
                 "skipped: no python3 with the 'h2' (hyper-h2) module (run .ci/install-python-h2.sh)");
         try (InputStream in = HyperH2InteropTest.class.getResourceAsStream("hyper_h2_websocket.py")) {

@@ -86,19 +86,7 @@ class DeflatePythonInteropTest {
 
     @BeforeAll
     static void findPython() throws Exception {
-        // pyenv's python3 may shadow Debian's, which is where python3-websockets installs
-        for (String candidate : new String[] {"python3", "/usr/bin/python3"}) {
-            try {
-                Process p = new ProcessBuilder(candidate, "-c", "import websockets").redirectErrorStream(true).start();
-                p.getInputStream().readAllBytes();
-                if (p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0) {
-                    python = candidate;
-                    break;
-                }
-            } catch (java.io.IOException absent) {
-                // try the next
-            }
-        }
+        python = io.h2ws.conformance.PythonWithModule.find("websockets");
         Assumptions.assumeTrue(python != null,
                 "skipped: no python3 with the 'websockets' module (run .ci/install-python-websockets.sh)");
         payloads.add(Files.writeString(dir.resolve("json1k.txt"), Payloads.json(1024, 1)));

@@ -89,7 +89,7 @@ public final class ByteBudget {
             return;
         }
         long now = used.addAndGet(delta);
-        if (delta > 0) {
+        if (delta > 0 && now > peak.get()) { // a read first: no CAS per send once the peak is behind us
             peak.accumulateAndGet(now, Math::max);
         }
         if (parent != null) {
