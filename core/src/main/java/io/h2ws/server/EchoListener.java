@@ -4,38 +4,79 @@ import java.io.ByteArrayOutputStream;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Echoes every text and binary message back unchanged, a fragmented message whole, and answers
  * a Close with the peer's code. It asks for the next message only when the echo is written, so
- * a client that stops reading stops this server's reading too.
+ * a client that stops reading stops this server's reading too. An echo that cannot be sent (the
+ * server's memory budget refused it) is never dropped in silence: the socket is closed with 1013
+ * (Try Again Later), so the peer knows its message was not echoed.
  */
 public class EchoListener implements WebSocket.Listener {
 
     /** Re-assembly buffers larger than this are dropped after their message, not kept for the socket's life. */
     private static final int KEEP_BELOW = 64 * 1024;
-    private StringBuilder text = new StringBuilder();
-    private ByteArrayOutputStream binary = new ByteArrayOutputStream();
+    /** RFC 6455 section 7.4.2 (IANA registry): the server is overloaded, the client may retry. */
+    static final int TRY_AGAIN_LATER = 1013;
+    private static final Logger LOG = LoggerFactory.getLogger(EchoListener.class);
+
+    // made when first needed: an idle socket holds neither (issue 19: idle socket heap)
+    private StringBuilder text;
+    private ByteArrayOutputStream binary;
+    private BiConsumer<Object, Throwable> afterEcho; // one per socket, not one per message
+
+    private BiConsumer<Object, Throwable> afterEcho(WebSocket ws) {
+        BiConsumer<Object, Throwable> a = afterEcho;
+        if (a == null) {
+            a = (r, failure) -> {
+                if (failure == null) {
+                    ws.request(1);
+                } else {
+                    echoFailed(ws, failure);
+                }
+            };
+            afterEcho = a;
+        }
+        return a;
+    }
+
+    private static void echoFailed(WebSocket ws, Throwable failure) {
+        if (ws.isOutputClosed()) {
+            return; // the socket is closing or gone: its close code already tells the peer
+        }
+        LOG.debug("echo not sent, closing with {}", TRY_AGAIN_LATER, failure);
+        ws.sendClose(TRY_AGAIN_LATER, "echo not sent: server busy");
+    }
 
     @Override
     public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
         if (!last) {
+            if (text == null) {
+                text = new StringBuilder();
+            }
             text.append(data);
             ws.request(1);
             return null;
         }
         CharSequence whole = data;
-        if (text.length() > 0) {
+        if (text != null && text.length() > 0) {
             whole = text.append(data).toString();
             text = text.capacity() > KEEP_BELOW ? new StringBuilder() : text;
             text.setLength(0);
         }
-        return ws.sendText(whole, true).whenComplete((r, e) -> ws.request(1));
+        return ws.sendText(whole, true).whenComplete(afterEcho(ws));
     }
 
     @Override
     public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
         if (!last) {
+            if (binary == null) {
+                binary = new ByteArrayOutputStream();
+            }
             byte[] b = new byte[data.remaining()];
             data.get(b);
             binary.writeBytes(b);
@@ -43,7 +84,7 @@ public class EchoListener implements WebSocket.Listener {
             return null;
         }
         ByteBuffer whole = data;
-        if (binary.size() > 0) {
+        if (binary != null && binary.size() > 0) {
             byte[] b = new byte[data.remaining()];
             data.get(b);
             binary.writeBytes(b);
@@ -54,6 +95,6 @@ public class EchoListener implements WebSocket.Listener {
                 binary.reset();
             }
         }
-        return ws.sendBinary(whole, true).whenComplete((r, e) -> ws.request(1));
+        return ws.sendBinary(whole, true).whenComplete(afterEcho(ws));
     }
 }

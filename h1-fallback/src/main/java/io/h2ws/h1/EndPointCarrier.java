@@ -287,16 +287,56 @@ public final class EndPointCarrier extends AbstractConnection implements Carrier
             callback.completed(new IOException("HTTP/1.1 carries no trailers"));
             return;
         }
-        Callback done = Callback.from(() -> {
-            if (last && role == Role.SERVER) {
-                getEndPoint().shutdownOutput();
-            }
-            callback.completed(null);
-        }, callback::completed);
+        WriteDone done = writeDone;
+        if (done.callback != null) { // a write is in flight: fail this one, leave that one alone
+            callback.completed(new java.nio.channels.WritePendingException());
+            return;
+        }
+        done.last = last;
+        done.callback = callback;
         try {
             getEndPoint().write(done, buffers);
         } catch (IllegalStateException e) { // WritePendingException included
             done.failed(e);
+        }
+    }
+
+    private final WriteDone writeDone = new WriteDone();
+
+    /**
+     * The completion of the one write in flight (Jetty's end point allows one), reused by every
+     * write rather than three objects per write (issue 19). Its fields are read and cleared before
+     * the write queue hears of the completion, which is what lets the next write start.
+     */
+    private final class WriteDone implements Callback {
+        boolean last;
+        WriteCallback callback;
+
+        private WriteCallback take() {
+            WriteCallback cb = callback;
+            callback = null;
+            return cb;
+        }
+
+        @Override
+        public void succeeded() {
+            boolean l = last;
+            WriteCallback cb = take();
+            if (cb == null) {
+                return;
+            }
+            if (l && role == Role.SERVER) {
+                getEndPoint().shutdownOutput();
+            }
+            cb.completed(null);
+        }
+
+        @Override
+        public void failed(Throwable x) {
+            WriteCallback cb = take();
+            if (cb != null) {
+                cb.completed(x);
+            }
         }
     }
 

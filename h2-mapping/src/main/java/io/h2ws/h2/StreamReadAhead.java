@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.MetaData;
@@ -246,14 +245,47 @@ final class StreamReadAhead {
         if (frame.isEndStream()) {
             endPending = true;
         }
-        AtomicBoolean released = new AtomicBoolean();
-        Runnable release = () -> {
-            if (released.compareAndSet(false, true)) {
+        call(new Handout(r, bytes, data));
+        return true;
+    }
+
+    /**
+     * One DATA frame on its way to the receiver: the task that delivers it and the release the
+     * receiver calls (once or more): two objects per frame rather than three (issue 19).
+     */
+    private static final class Handout implements Runnable {
+        private static final java.lang.invoke.VarHandle RELEASED;
+
+        static {
+            try {
+                RELEASED = java.lang.invoke.MethodHandles.lookup().findVarHandle(Handout.class, "released", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private final Receiver receiver;
+        private final ByteBuffer bytes;
+        private final Stream.Data data;
+        private volatile int released;
+        private final Runnable release = this::releaseOnce;
+
+        Handout(Receiver receiver, ByteBuffer bytes, Stream.Data data) {
+            this.receiver = receiver;
+            this.bytes = bytes;
+            this.data = data;
+        }
+
+        @Override
+        public void run() {
+            receiver.onData(bytes, release);
+        }
+
+        private void releaseOnce() {
+            if (RELEASED.compareAndSet(this, 0, 1)) {
                 data.release();
             }
-        };
-        call(() -> r.onData(bytes, release));
-        return true;
+        }
     }
 
     /** Under the lock: gives Jetty back what was read ahead and will not be delivered. */

@@ -43,8 +43,15 @@ final class StreamWriter {
             callback.completed(null);
             return;
         }
-        new WriteChain(buffers, last, trailers, callback).next();
+        WriteChain c = chain;
+        if (c == null) {
+            c = new WriteChain();
+            chain = c;
+        }
+        c.start(buffers, last, trailers, callback);
     }
+
+    private WriteChain chain; // reused: one write at a time (issue 19: no object per write)
 
     /**
      * Writes the buffers as consecutive DATA frames (Jetty allows one pending write per stream and
@@ -52,18 +59,33 @@ final class StreamWriter {
      * section 8.1 allows one HEADERS frame after DATA, and it ends the stream.
      */
     private final class WriteChain implements Callback {
-        private final ByteBuffer[] buffers;
-        private final boolean last;
-        private final Map<String, String> trailers;
-        private final WriteCallback callback;
+        private ByteBuffer[] buffers;
+        private boolean last;
+        private Map<String, String> trailers;
+        private WriteCallback callback;
         private int index;
         private boolean trailersSent;
 
-        WriteChain(ByteBuffer[] buffers, boolean last, Map<String, String> trailers, WriteCallback callback) {
+        void start(ByteBuffer[] buffers, boolean last, Map<String, String> trailers, WriteCallback callback) {
             this.buffers = buffers;
             this.last = last;
             this.trailers = trailers;
             this.callback = callback;
+            this.index = 0;
+            this.trailersSent = false;
+            next();
+        }
+
+        /** Ends this write: the fields are free for the next one before its callback runs. */
+        private void done(Throwable failure) {
+            WriteCallback cb = callback;
+            if (cb == null) {
+                return; // completed already: Jetty completes a callback once, but never complete a later write twice
+            }
+            buffers = null;
+            trailers = null;
+            callback = null;
+            cb.completed(failure);
         }
 
         void next() {
@@ -92,7 +114,7 @@ final class StreamWriter {
                     stop = state.aborted;
                 }
                 if (stop) {
-                    callback.completed(new IOException("stream aborted"));
+                    done(new IOException("stream aborted"));
                 } else {
                     next();
                 }
@@ -103,12 +125,12 @@ final class StreamWriter {
                     state.endSent = true;
                 }
             }
-            callback.completed(null);
+            done(null);
         }
 
         @Override
         public void failed(Throwable x) {
-            callback.completed(x instanceof IOException ? x : new IOException("stream write failed: " + x, x));
+            done(x instanceof IOException ? x : new IOException("stream write failed: " + x, x));
         }
     }
 }

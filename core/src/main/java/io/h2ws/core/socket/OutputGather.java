@@ -25,13 +25,53 @@ public final class OutputGather {
     /** Without a pool, heap buffers below this size are joined with their small neighbours. */
     static final int JOIN_BELOW = 1024;
 
-    /** The buffers to write and the pooled buffers to give back once written. */
-    public record Gathered(ByteBuffer[] buffers, List<DirectBufferPool.Lease> leases, long bytes) {
+    /**
+     * The buffers to write and the pooled buffers to give back once written. One per write queue,
+     * reused by each of its writes (a queue runs one write at a time): the common write, one pooled
+     * copy, allocates nothing here.
+     */
+    public static final class Gathered {
+        private final ByteBuffer[] one = new ByteBuffer[1];
+        private ByteBuffer[] buffers;
+        private DirectBufferPool.Lease lease; // the common case: one pooled copy
+        private List<DirectBufferPool.Lease> leases; // otherwise, or null
+        private long bytes;
+
+        /** The buffers the carrier writes, in order. */
+        public ByteBuffer[] buffers() {
+            return buffers;
+        }
+
+        /** Bytes in {@link #buffers()}, as counted going in. */
+        public long bytes() {
+            return bytes;
+        }
+
         /** Returns the pooled copies; call after the write completed, successfully or not. */
         public void release() {
-            for (DirectBufferPool.Lease l : leases) {
+            DirectBufferPool.Lease l = lease;
+            List<DirectBufferPool.Lease> ls = leases;
+            lease = null;
+            leases = null;
+            one[0] = null;
+            buffers = null;
+            if (l != null) {
                 l.release();
             }
+            if (ls != null) {
+                for (DirectBufferPool.Lease x : ls) {
+                    x.release();
+                }
+            }
+        }
+
+        private Gathered set(ByteBuffer[] buffers, DirectBufferPool.Lease lease, List<DirectBufferPool.Lease> leases,
+                             long bytes) {
+            this.buffers = buffers;
+            this.lease = lease;
+            this.leases = leases;
+            this.bytes = bytes;
+            return this;
         }
     }
 
@@ -45,6 +85,11 @@ public final class OutputGather {
      * @throws IOException if the bytes out do not match the bytes in (a bug, never a peer's doing)
      */
     public static Gathered gather(List<ByteBuffer> slices, DirectBufferPool pool) throws IOException {
+        return gather(slices, pool, new Gathered());
+    }
+
+    /** As {@link #gather(List, DirectBufferPool)}, into {@code into} (released or never used). */
+    public static Gathered gather(List<ByteBuffer> slices, DirectBufferPool pool, Gathered into) throws IOException {
         long in = 0;
         boolean allHeap = true;
         for (int i = 0, n = slices.size(); i < n; i++) { // indexed: no iterator per write
@@ -52,8 +97,9 @@ public final class OutputGather {
             in += b.limit() - b.position();
             allHeap &= !b.isDirect();
         }
-        Gathered g = pool == null ? joinSmall(slices, in)
-                : allHeap && in > 0 && in <= MAX_WRITE ? copyAllHeap(slices, pool, in) : copyToDirect(slices, pool, in);
+        Gathered g = pool == null ? joinSmall(slices, in, into)
+                : allHeap && in > 0 && in <= MAX_WRITE ? copyAllHeap(slices, pool, in, into)
+                : copyToDirect(slices, pool, in, into);
         long out = 0;
         for (ByteBuffer b : g.buffers()) {
             out += b.limit() - b.position();
@@ -67,17 +113,18 @@ public final class OutputGather {
     }
 
     /** The common case, heap buffers only: one pooled copy, no lists. */
-    private static Gathered copyAllHeap(List<ByteBuffer> slices, DirectBufferPool pool, long total) {
+    private static Gathered copyAllHeap(List<ByteBuffer> slices, DirectBufferPool pool, long total, Gathered into) {
         DirectBufferPool.Lease lease = pool.acquire((int) total);
         ByteBuffer target = lease.buffer();
         target.limit(target.position() + (int) total);
         for (int i = 0, n = slices.size(); i < n; i++) {
             target.put(slices.get(i));
         }
-        return new Gathered(new ByteBuffer[] {target.flip()}, List.of(lease), total);
+        into.one[0] = target.flip();
+        return into.set(into.one, lease, null, total);
     }
 
-    private static Gathered copyToDirect(List<ByteBuffer> slices, DirectBufferPool pool, long total) {
+    private static Gathered copyToDirect(List<ByteBuffer> slices, DirectBufferPool pool, long total, Gathered into) {
         List<ByteBuffer> out = new ArrayList<>(2);
         List<DirectBufferPool.Lease> leases = new ArrayList<>(1);
         ByteBuffer target = null;
@@ -112,13 +159,13 @@ public final class OutputGather {
         if (target != null) {
             out.add(target.flip());
         }
-        return new Gathered(out.toArray(new ByteBuffer[0]), leases, total);
+        return into.set(out.toArray(new ByteBuffer[0]), null, leases, total);
     }
 
-    private static Gathered joinSmall(List<ByteBuffer> slices, long total) {
+    private static Gathered joinSmall(List<ByteBuffer> slices, long total, Gathered into) {
         int n = slices.size();
         if (n <= 2) {
-            return new Gathered(slices.toArray(new ByteBuffer[0]), List.of(), total);
+            return into.set(slices.toArray(new ByteBuffer[0]), null, null, total);
         }
         List<ByteBuffer> out = new ArrayList<>();
         int i = 0;
@@ -146,6 +193,6 @@ public final class OutputGather {
             }
             i = j;
         }
-        return new Gathered(out.toArray(new ByteBuffer[0]), List.of(), total);
+        return into.set(out.toArray(new ByteBuffer[0]), null, null, total);
     }
 }

@@ -7,7 +7,6 @@ import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -187,38 +186,55 @@ public final class RealWebSocket implements H2wsSocket {
     @Override
     public CompletableFuture<WebSocket> sendText(CharSequence data, boolean last) {
         Objects.requireNonNull(data, "data");
-        return send(data.length(), s -> s.text(data, last), false);
+        return send(data.length(), TEXT, data, last, 0);
     }
 
     @Override
     public CompletableFuture<WebSocket> sendBinary(ByteBuffer data, boolean last) {
         Objects.requireNonNull(data, "data");
-        return send(data.remaining(), s -> s.binary(data, last), false);
+        return send(data.remaining(), BINARY, data, last, 0);
     }
 
     @Override
     public CompletableFuture<WebSocket> sendPing(ByteBuffer message) {
         Objects.requireNonNull(message, "message");
         liveness.notePing(message.duplicate());
-        return send(0, s -> s.ping(message), false);
+        return send(0, PING, message, true, 0);
     }
 
     @Override
     public CompletableFuture<WebSocket> sendPong(ByteBuffer message) {
         Objects.requireNonNull(message, "message");
-        return send(0, s -> s.pong(message), false);
+        return send(0, PONG, message, true, 0);
     }
 
     @Override
     public CompletableFuture<WebSocket> sendClose(int statusCode, String reason) {
         Objects.requireNonNull(reason, "reason");
-        CompletableFuture<WebSocket> f = send(0, s -> s.close(statusCode, reason), true);
+        CompletableFuture<WebSocket> f = send(0, CLOSE, reason, true, statusCode);
         lifecycle.startCloseTimer();
         return f;
     }
 
-    private CompletableFuture<WebSocket> send(long estimate, Function<WebSocketSession, WebSocketSession.Output> encode,
-                                              boolean close) {
+    // what send() encodes: an int and the argument, not a capturing lambda per send (issue 19)
+    private static final int TEXT = 0;
+    private static final int BINARY = 1;
+    private static final int PING = 2;
+    private static final int PONG = 3;
+    private static final int CLOSE = 4;
+
+    private WebSocketSession.Output encode(int kind, Object data, boolean last, int code) {
+        return switch (kind) {
+            case TEXT -> session.text((CharSequence) data, last);
+            case BINARY -> session.binary((ByteBuffer) data, last);
+            case PING -> session.ping((ByteBuffer) data);
+            case PONG -> session.pong((ByteBuffer) data);
+            default -> session.close(code, (String) data);
+        };
+    }
+
+    private CompletableFuture<WebSocket> send(long estimate, int kind, Object data, boolean last, int code) {
+        boolean close = kind == CLOSE;
         liveness.noteSent();
         CompletableFuture<WebSocket> f = new CompletableFuture<>();
         synchronized (lock) {
@@ -241,7 +257,7 @@ public final class RealWebSocket implements H2wsSocket {
             }
             WebSocketSession.Output out;
             try {
-                out = encode.apply(session);
+                out = encode(kind, data, last, code);
             } catch (IllegalStateException e) {
                 f.completeExceptionally(session.state().canSend() ? e : new IOException("output closed", e));
                 return f;

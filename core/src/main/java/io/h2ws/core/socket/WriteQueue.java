@@ -70,6 +70,8 @@ final class WriteQueue {
     private final AtomicInteger flushWip = new AtomicInteger();
     // reused by every write: writeOnce runs on one thread at a time (flushWip) and gather consumes it
     private final ArrayList<ByteBuffer> slices = new ArrayList<>();
+    private final OutputGather.Gathered gathered = new OutputGather.Gathered();
+    private final WriteDone writeDone = new WriteDone();
 
     // under lock
     private final ArrayDeque<Pending> queue = new ArrayDeque<>(2); // grows when used; idle sockets keep it small
@@ -211,19 +213,35 @@ final class WriteQueue {
         }
         OutputGather.Gathered g;
         try {
-            g = OutputGather.gather(slices, carrier.directPool());
+            g = OutputGather.gather(slices, carrier.directPool(), gathered);
         } catch (IOException e) {
             slices.clear();
             written(done, false, e);
             return;
         }
         slices.clear(); // the gathered buffers are all the write needs; drop the references
-        boolean endsOutput = last;
-        Pending completes = done;
-        carrier.write(g.buffers(), endsOutput, trailers, failure -> {
-            g.release();
-            written(completes, endsOutput, failure);
-        });
+        writeDone.completes = done;
+        writeDone.endsOutput = last;
+        carrier.write(g.buffers(), last, trailers, writeDone);
+    }
+
+    /**
+     * The completion of the one carrier write in flight, reused by every write rather than a
+     * lambda per write (issue 19: allocation per message). Its fields are set before the write
+     * starts and read once when it completes; the next write cannot start before that.
+     */
+    private final class WriteDone implements Carrier.WriteCallback {
+        Pending completes;
+        boolean endsOutput;
+
+        @Override
+        public void completed(Throwable failure) {
+            Pending c = completes;
+            boolean ends = endsOutput;
+            completes = null;
+            gathered.release();
+            written(c, ends, failure);
+        }
     }
 
     /** Takes up to {@code room} bytes of {@code p}'s buffers as slices; returns the room left. */

@@ -69,19 +69,18 @@ public final class Rfc6455Mapping implements WireMapping {
         if (role == Role.SERVER) {
             return (fin, rsv, opcode, payload) -> {
                 int len = payload.remaining();
-                ByteBuffer header = ByteBuffer.allocate(FrameEncoder.headerLength(len, false));
-                FrameEncoder.writeHeader(header, fin, rsv, opcode, false, 0, len);
-                header.flip();
-                if (len == 0) {
-                    return new ByteBuffer[] {header};
-                }
-                // small payloads are copied next to the header: one buffer writes faster than two
+                int headerLength = FrameEncoder.headerLength(len, false);
+                // small payloads are copied next to the header: one buffer writes faster than two,
+                // and one allocation per frame instead of two (issue 19: allocation per message)
                 if (len <= 512) {
-                    ByteBuffer one = ByteBuffer.allocate(header.remaining() + len);
-                    one.put(header).put(payload).flip();
-                    return new ByteBuffer[] {one};
+                    ByteBuffer one = ByteBuffer.allocate(headerLength + len);
+                    FrameEncoder.writeHeader(one, fin, rsv, opcode, false, 0, len);
+                    one.put(headerLength, payload, payload.position(), len); // absolute: no duplicate
+                    return new ByteBuffer[] {one.clear()};
                 }
-                return new ByteBuffer[] {header, payload.slice()};
+                ByteBuffer header = ByteBuffer.allocate(headerLength);
+                FrameEncoder.writeHeader(header, fin, rsv, opcode, false, 0, len);
+                return new ByteBuffer[] {header.flip(), payload.slice()};
             };
         }
         return (fin, rsv, opcode, payload) -> {

@@ -93,4 +93,38 @@ class BudgetedSocketTest {
         }
         assertEquals(0, connection.used(), "the socket gives back what it counted");
     }
+
+    @Test
+    @DisplayName("An echo the budget refuses ends its socket with 1013 (Try Again Later): the message is never dropped in silence")
+    void aRefusedEchoClosesWithTryAgainLater() throws Exception {
+        ByteBudget server = ByteBudget.root("server", 1 << 20, wakeups);
+        ByteBudget connection = server.child("connection", 64 * 1024);
+        connection.addSend(64 * 1024 - 500); // other sockets' send queues: room to read, none to echo 1000 bytes
+        InMemoryCarriers.Pair carriers = InMemoryCarriers.pair(Transport.H2);
+        RealWebSocket s = RealWebSocket.open(carriers.server(), new SocketSetup(Role.SERVER, false, "", "/b", null, null,
+                WebSocketOptions.DEFAULTS, connection), new io.h2ws.server.EchoListener());
+        CompletableFuture<Integer> closed = new CompletableFuture<>();
+        BlockingQueue<Integer> echoes = new LinkedBlockingQueue<>();
+        RealWebSocket c = RealWebSocket.open(carriers.client(), new SocketSetup(Role.CLIENT, false, "", "/b", null, null,
+                WebSocketOptions.DEFAULTS), new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
+                        echoes.add(data.remaining());
+                        ws.request(1);
+                        return null;
+                    }
+
+                    @Override
+                    public CompletionStage<?> onClose(WebSocket ws, int code, String reason) {
+                        closed.complete(code);
+                        return null;
+                    }
+                });
+        s.start();
+        c.start();
+        c.sendBinary(ByteBuffer.allocate(1000), true).get(5, TimeUnit.SECONDS);
+        assertEquals(1013, closed.get(5, TimeUnit.SECONDS), "the refused echo is reported to the peer");
+        assertNull(echoes.poll(), "nothing was echoed");
+        connection.addSend(-(64 * 1024 - 500));
+    }
 }
