@@ -36,6 +36,7 @@ public final class IdleSocketHeap {
                 URI uri = URI.create("ws://127.0.0.1:" + server.port() + "/echo");
                 warm(client, uri, t);
                 long before = heapAfterGc(pid);
+                histogram(pid, "/tmp/histo-before-" + t + ".txt");
                 List<H2wsSocket> open = new ArrayList<>();
                 List<CompletableFuture<H2wsSocket>> pending = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
@@ -55,11 +56,7 @@ public final class IdleSocketHeap {
                 }
                 Thread.sleep(1_000);
                 long after = heapAfterGc(pid);
-                if (Boolean.getBoolean("h2ws.bench.histogram")) {
-                    String jcmd = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-                    new ProcessBuilder(jcmd, Long.toString(pid), "GC.class_histogram").redirectErrorStream(true)
-                            .redirectOutput(new java.io.File("/tmp/histo-" + t + ".txt")).start().waitFor(60, TimeUnit.SECONDS);
-                }
+                histogram(pid, "/tmp/histo-" + t + ".txt");
                 System.out.printf("%-4s %8d %16d %16.0f%n", t.name().toLowerCase(), n, (after - before) >> 10,
                         (after - before) / (double) n);
                 for (H2wsSocket s : open) {
@@ -76,6 +73,15 @@ public final class IdleSocketHeap {
             s.sendClose(1000, "").get(10, TimeUnit.SECONDS);
         }
         Thread.sleep(500);
+    }
+
+    /** With {@code -Dh2ws.bench.histogram=true}, the server's class histogram into {@code file} (to diff). */
+    private static void histogram(long pid, String file) throws Exception {
+        if (Boolean.getBoolean("h2ws.bench.histogram")) {
+            String jcmd = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+            new ProcessBuilder(jcmd, Long.toString(pid), "GC.class_histogram").redirectErrorStream(true)
+                    .redirectOutput(new java.io.File(file)).start().waitFor(60, TimeUnit.SECONDS);
+        }
     }
 
     /** Used heap of {@code pid} in bytes after {@code jcmd GC.run}, from {@code GC.heap_info}. */

@@ -29,6 +29,9 @@ final class CloseLifecycle {
 
         /** The close timeout fired before the carrier was released. */
         void closeTimedOut(IOException cause);
+
+        /** The carrier was released (once): give back what the socket held. */
+        void carrierReleased();
     }
 
     private final Object lock;
@@ -104,7 +107,9 @@ final class CloseLifecycle {
     /** Closes the carrier after both halves ended cleanly. */
     void closeCarrier() {
         carrier.close();
-        carrierDone.complete(null);
+        if (carrierDone.complete(null)) {
+            host.carrierReleased(); // a call, not a dependent stage: no objects per socket for it
+        }
     }
 
     /** Aborts the carrier (RST_STREAM or a closed TCP connection) and fails what is queued; once. */
@@ -117,7 +122,9 @@ final class CloseLifecycle {
             move(SocketState.Event.RELEASE);
             releasedLocked();
         }
-        carrierDone.complete(null);
+        if (carrierDone.complete(null)) {
+            host.carrierReleased(); // a call, not a dependent stage: no objects per socket for it
+        }
         carrier.abort(cause);
     }
 

@@ -139,12 +139,15 @@ public final class RealWebSocket implements H2wsSocket {
                 LOG.debug("h2ws socket {}: {}", path, cause.getMessage());
                 lose(cause);
             }
-        });
-        lifecycle.carrierDone().whenComplete((v, e) -> {
-            synchronized (lock) {
-                session.release();
+
+
+            @Override
+            public void carrierReleased() {
+                synchronized (lock) {
+                    session.release();
+                }
+                pump.releaseBudget();
             }
-            pump.releaseBudget();
         });
     }
 
