@@ -96,10 +96,14 @@ final class CompareCommand implements Callable<Integer> {
         }
     }
 
-    /** Everything measured, for the table and the report. */
+    /**
+     * Everything measured, for the table and the report, and how: messages in flight per
+     * socket in the throughput run, seconds measured and warmed up per point, idle sockets for
+     * the heap run, and the JVM and machine.
+     */
     record Results(List<Workloads.Throughput> throughput, List<Workloads.Latency> multiplex,
                    List<Workloads.Open> open, List<Workloads.Open> tlsOpen, List<double[]> memory,
-                   List<String> memoryNames, String machine) {}
+                   List<String> memoryNames, String machine, int window, double seconds, double warmupSeconds, int idle) {}
 
     /** The transports each run as named in tables: h1, h2, h2msg, optionally with "-tls". */
     static final List<String> KNOWN = List.of("h1", "h2", "h2msg", "h1-tls", "h2-tls", "h2msg-tls");
@@ -212,7 +216,8 @@ final class CompareCommand implements Callable<Integer> {
             }
         }
         err.println();
-        Results r = new Results(tp, mux, open, tlsOpen, memory, memoryNames, machine());
+        Results r = new Results(tp, mux, open, tlsOpen, memory, memoryNames, machine(), window,
+                measure.toMillis() / 1000.0, warmup.toMillis() / 1000.0, idle);
         printTables(out, r);
         Path parent = report.toAbsolutePath().getParent();
         if (parent != null) {
@@ -271,7 +276,7 @@ final class CompareCommand implements Callable<Integer> {
 
     private static String machine() {
         Runtime rt = Runtime.getRuntime();
-        return String.format(Locale.ROOT, "%s %s, %d CPUs, max heap %d MiB, %s",
+        return String.format(Locale.ROOT, "%s %s, %d cores, max heap %d MiB, %s",
                 System.getProperty("java.vm.name"), System.getProperty("java.version"), rt.availableProcessors(),
                 rt.maxMemory() >> 20, System.getProperty("os.name") + " " + System.getProperty("os.arch"));
     }
@@ -292,7 +297,7 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     static void printTables(PrintWriter out, Results r) {
-        out.println("h2ws compare: " + r.machine());
+        out.println("h2ws compare: " + Report.runLabel(r));
         out.println();
         out.println("Echo throughput, 1 socket, " + (r.throughput().isEmpty() ? 0 : r.throughput().get(0).window()) + " messages in flight");
         out.printf(Locale.ROOT, "%-10s %10s %14s %10s%n", "transport", "size", "msgs/s", "MB/s");
