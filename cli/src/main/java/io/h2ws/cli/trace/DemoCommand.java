@@ -104,7 +104,7 @@ final class DemoCommand implements Callable<Integer> {
         } finally {
             timer.shutdownNow();
         }
-        console.println("wrote " + out + "; next: h2ws trace summarize " + out + "; h2ws trace timeline " + out + " --out trace-timeline.svg");
+        console.println("wrote " + out + "; next: ./h2ws trace summarize " + out + "; ./h2ws trace timeline " + out + " --out trace-timeline.svg");
         console.flush();
         return 0;
     }
