@@ -21,7 +21,7 @@ final class Report {
 
     /** The section headings, in order; the test checks that a full report has each. */
     static final List<String> SECTIONS = List.of("What is compared", "Echo throughput", "Multiplexing",
-            "Opening sockets", "Opening sockets over TLS", "Heap per idle socket");
+            "Opening sockets", "Opening sockets over TLS from a new client", "Heap per idle socket");
 
     /** One colour per transport, the same in every chart. */
     private static final Map<String, String> COLORS = Map.of(
@@ -56,7 +56,7 @@ final class Report {
                 + "for each, h2 and h2msg a new stream on the connection already open.", r.open(),
                 "Lower is better: this is the wait before a socket can send.");
         if (!r.tlsOpen().isEmpty()) {
-            open(h, "Opening sockets over TLS", "A new client opens and holds sockets over TLS: h1 pays a TLS handshake per socket (the first full, "
+            open(h, "Opening sockets over TLS from a new client", "A new client opens sockets over TLS and holds them all open: h1 pays a TLS handshake per socket (the first full, "
                     + "the others resuming its session, TLS 1.3 PSK with ECDHE); h2 one full TLS handshake, then a stream per socket.", r.tlsOpen(),
                     String.join("; ", CompareCommand.tlsOpenRatios(r.tlsOpen())));
         }

@@ -26,6 +26,16 @@ class ServeOptionsTest {
     }
 
     @Test
+    @DisplayName("a malformed --trace-max-size, a negative --trace-keep and a --trace-sample below 1 are usage errors (2)")
+    void badTraceLimitsAreUsageErrors() {
+        assertEquals(2, Main.execute("serve", "--port", "0", "--no-tls", "--trace-max-size", "10X"));
+        assertEquals(2, Main.execute("serve", "--port", "0", "--no-tls", "--trace-max-size", "-1"));
+        assertEquals(2, Main.execute("serve", "--port", "0", "--no-tls", "--trace-max-size", "999999999999G"));
+        assertEquals(2, Main.execute("serve", "--port", "0", "--no-tls", "--trace-keep", "-1"));
+        assertEquals(2, Main.execute("serve", "--port", "0", "--no-tls", "--trace-sample", "0"));
+    }
+
+    @Test
     @DisplayName("serve --help shows the HTTP/2 frame options with their defaults")
     void helpShowsFrameDefaults() {
         java.io.StringWriter out = new java.io.StringWriter();
