@@ -21,28 +21,28 @@ final class ServeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--port", defaultValue = "8080", description = "Cleartext port, 0 for any (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "Cleartext port, 0 for any (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--tls-port", defaultValue = "8443", description = "TLS port, 0 for any (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--tls-port", paramLabel = "PORT", defaultValue = "8443", description = "TLS port, 0 for any (default: ${DEFAULT-VALUE}).")
     int tlsPort;
 
-    @Option(names = "--no-tls", description = "Serve cleartext only.")
+    @Option(names = "--no-tls", description = "Serve cleartext only (default: TLS too, on --tls-port).")
     boolean noTls;
 
-    @Option(names = "--keystore", description = "PKCS12 key store for TLS (default: a self-signed certificate made at start).")
+    @Option(names = "--keystore", paramLabel = "FILE", description = "PKCS12 key store for TLS (default: a self-signed certificate made at start).")
     String keystore;
 
-    @Option(names = "--keystore-password", description = "Password of --keystore.", defaultValue = "")
+    @Option(names = "--keystore-password", paramLabel = "PASSWORD", description = "Password of --keystore (default: empty).", defaultValue = "")
     String keystorePassword;
 
-    @Option(names = "--max-streams", defaultValue = "1024", description = "Sockets per HTTP/2 connection (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-streams", paramLabel = "N", defaultValue = "1024", description = "Sockets per HTTP/2 connection (default: ${DEFAULT-VALUE}).")
     int maxStreams;
 
-    @Option(names = "--trace", paramLabel = "FILE", description = "Write a JSON-lines trace of every connection (spec-notes/trace.md).")
+    @Option(names = "--trace", paramLabel = "FILE", description = "Write a JSON-lines trace of every connection (spec-notes/trace.md; default: no trace).")
     java.nio.file.Path trace;
 
     @Option(names = "--trace-max-size", defaultValue = "100M", paramLabel = "SIZE",

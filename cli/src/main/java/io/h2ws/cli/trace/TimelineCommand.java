@@ -31,10 +31,10 @@ final class TimelineCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Trace file (JSON lines).")
     Path file;
 
-    @Option(names = "--out", required = true, description = "SVG file to write.")
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "SVG file to write (required).")
     Path svg;
 
-    @Option(names = "--width", defaultValue = "1200", description = "Width in pixels (default ${DEFAULT-VALUE}).")
+    @Option(names = "--width", paramLabel = "PIXELS", defaultValue = "1200", description = "Width in pixels (default ${DEFAULT-VALUE}).")
     int width;
 
     static final int LABEL = 230;
