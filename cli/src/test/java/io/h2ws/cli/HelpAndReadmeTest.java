@@ -95,4 +95,39 @@ class HelpAndReadmeTest {
         }
         assertTrue(bad.isEmpty(), String.join("\n", bad));
     }
+
+    @Test
+    @DisplayName("every relative link in the README and spec-notes resolves inside the repository, and spec-notes/README.md indexes every note")
+    void linksStayInTheRepository() throws IOException {
+        Path root = README.toAbsolutePath().getParent().normalize();
+        List<Path> docs = new ArrayList<>(List.of(root.resolve("README.md")));
+        try (var notes = Files.list(root.resolve("spec-notes"))) {
+            notes.filter(p -> p.toString().endsWith(".md")).sorted().forEach(docs::add);
+        }
+        java.util.regex.Pattern link = java.util.regex.Pattern.compile("\\]\\(([^)\\s]+)\\)|`(\\.\\./[^`\\s]+|/(?:work|home|tmp|root)/[^`\\s]+)`");
+        List<String> bad = new ArrayList<>();
+        for (Path doc : docs) {
+            java.util.regex.Matcher m = link.matcher(Files.readString(doc));
+            while (m.find()) {
+                String target = m.group(1) != null ? m.group(1) : m.group(2);
+                if (target.matches("(?i)(https?|mailto):.*") || target.startsWith("#")) {
+                    continue;
+                }
+                Path p = doc.getParent().resolve(target.replaceAll("#.*$", "")).normalize();
+                if (target.startsWith("/") || !p.startsWith(root) || !Files.exists(p)) {
+                    bad.add(root.relativize(doc) + ": " + target);
+                }
+            }
+        }
+        assertTrue(bad.isEmpty(), "links that do not resolve inside the repository:\n" + String.join("\n", bad));
+
+        String index = Files.readString(root.resolve("spec-notes/README.md"));
+        assertTrue(index.indexOf("architecture.md") < index.indexOf("## Design notes"), "the index starts from architecture.md");
+        for (Path doc : docs) {
+            String name = doc.getFileName().toString();
+            if (doc.getParent().endsWith("spec-notes") && !name.equals("README.md")) {
+                assertTrue(index.contains("](" + name + ")"), "spec-notes/README.md lists " + name);
+            }
+        }
+    }
 }
