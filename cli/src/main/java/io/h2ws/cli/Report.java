@@ -58,11 +58,13 @@ final class Report {
         if (!r.tlsOpen().isEmpty()) {
             open(h, "Opening sockets over TLS from a new client", "A new client opens sockets over TLS and holds them all open: h1 pays a TLS handshake per socket (the first full, "
                     + "the others resuming its session, TLS 1.3 PSK with ECDHE); h2 one full TLS handshake, then a stream per socket.", r.tlsOpen(),
-                    String.join("; ", CompareCommand.tlsOpenRatios(r.tlsOpen())));
+                    "Lower is better: this is the wait before a new client's sockets can send, TLS handshakes included."
+                            + CompareCommand.tlsOpenRatios(r.tlsOpen()).stream().map(x -> " " + x + ".").reduce("", String::concat));
         }
         if (!r.memory().isEmpty()) {
             h.append("<h2>Heap per idle socket</h2>\n<p>Heap growth per open, idle socket after full collections, client and server "
-                    + "objects and buffers together (both ends are in this JVM).</p>\n");
+                    + "objects and buffers together (both ends are in this JVM). A few idle sockets make a noisy figure: 0 means less "
+                    + "than this run could tell from the heap's own movement.</p>\n");
             Map<String, Map<String, Double>> heap = new LinkedHashMap<>();
             for (int i = 0; i < r.memory().size(); i++) {
                 heap.computeIfAbsent(r.idle() + " idle sockets", k -> new LinkedHashMap<>()).put(r.memoryNames().get(i), r.memory().get(i)[0]);
@@ -191,8 +193,8 @@ final class Report {
             Map.Entry<String, Double> min = m.entrySet().stream().min(Map.Entry.comparingByValue()).orElse(null);
             Map.Entry<String, Double> max = m.entrySet().stream().max(Map.Entry.comparingByValue()).orElse(null);
             if (min != null && m.size() > 1 && min.getValue() > 0) {
-                parts.add(String.format(Locale.ROOT, "%s %s (%.0f %s, %.1fx less than %s)", min.getKey(), what, min.getValue(), unit,
-                        max.getValue() / min.getValue(), max.getKey()));
+                parts.add(String.format(Locale.ROOT, "%s %s: %.0f %s against %.0f %s for %s", min.getKey(), what, min.getValue(), unit,
+                        max.getValue(), unit, max.getKey()));
             }
         });
         return parts.isEmpty() ? "" : String.join("; ", parts) + ".";
