@@ -43,41 +43,47 @@ final class CompareCommand implements Callable<Integer> {
                     + "as h1-tls, h2-tls, h2msg-tls (wss://, ALPN, self-signed certificate). Default ${DEFAULT-VALUE}.")
     List<String> transports;
 
-    @Option(names = "--tls", description = "Run every transport over TLS: h1 becomes h1-tls, h2 h2-tls, h2msg h2msg-tls.")
+    @Option(names = "--tls", description = "Run every transport over TLS: h1 becomes h1-tls, h2 h2-tls, h2msg h2msg-tls"
+            + " (default: as --transports names them).")
     boolean tls;
 
-    @Option(names = "--tls-open", defaultValue = "1000",
+    @Option(names = "--tls-open", defaultValue = "1000", paramLabel = "N",
             description = "Sockets a new client opens and holds over TLS, per TLS transport: h1 pays that many TLS "
                     + "handshakes (the first full, the others resuming its session), h2 one handshake and that many "
                     + "streams; 0 skips. Default ${DEFAULT-VALUE}.")
     int tlsOpens;
 
-    @Option(names = "--sockets", split = ",", defaultValue = "1,100,1000",
+    @Option(names = "--sockets", split = ",", defaultValue = "1,100,1000", paramLabel = "N",
             description = "Socket counts for the multiplexing run (16 B ping-pong). Default ${DEFAULT-VALUE}.")
     List<Integer> sockets;
 
-    @Option(names = "--sizes", split = ",", defaultValue = "16,1024,65536",
-            description = "Message sizes for the throughput run (64 in flight). Default ${DEFAULT-VALUE}.")
+    @Option(names = "--sizes", split = ",", defaultValue = "16,1024,65536", paramLabel = "BYTES",
+            description = "Message sizes for the throughput run (--window in flight). Default ${DEFAULT-VALUE}.")
     List<Integer> sizes;
 
-    @Option(names = "--seconds", defaultValue = "3", description = "Measured seconds per point (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seconds", defaultValue = "3", paramLabel = "SECONDS",
+            description = "Measured seconds per point, after a warm-up of a third of it, at least 0.3 s (default ${DEFAULT-VALUE}).")
     double seconds;
 
-    @Option(names = "--window", defaultValue = "64", description = "Messages in flight per socket in the throughput run.")
+    @Option(names = "--window", defaultValue = "64", paramLabel = "N",
+            description = "Messages in flight on the socket of the throughput run (default ${DEFAULT-VALUE}).")
     int window;
 
-    @Option(names = "--open", defaultValue = "200", description = "Sockets opened one after another for the open-cost run.")
+    @Option(names = "--open", defaultValue = "200", paramLabel = "N",
+            description = "Sockets opened one after another for the open-cost run (default ${DEFAULT-VALUE}).")
     int opens;
 
-    @Option(names = "--idle", defaultValue = "1000", description = "Idle sockets for the memory-per-socket run (0 skips it).")
+    @Option(names = "--idle", defaultValue = "1000", paramLabel = "N",
+            description = "Idle sockets for the memory-per-socket run, 0 skips it (default ${DEFAULT-VALUE}).")
     int idle;
 
-    @Option(names = "--report", defaultValue = "h2ws-compare.html", description = "HTML report file (default ${DEFAULT-VALUE}).")
+    @Option(names = "--report", defaultValue = "h2ws-compare.html", paramLabel = "FILE", description = "HTML report file (default ${DEFAULT-VALUE}).")
     Path report;
 
     @Option(names = "--trace", paramLabel = "DIR",
             description = "Write JSON-lines traces (spec-notes/trace.md) into DIR: <transport>-client.jsonl and "
-                    + "<transport>-server.jsonl per transport run. Tracing every frame slows the runs: use small runs.")
+                    + "<transport>-server.jsonl per transport run. Tracing every frame slows the runs: use small runs"
+                    + " (default: no trace).")
     Path traceDir;
 
     /**
@@ -96,10 +102,14 @@ final class CompareCommand implements Callable<Integer> {
         }
     }
 
-    /** Everything measured, for the table and the report. */
+    /**
+     * Everything measured, for the table and the report, and how: messages in flight per
+     * socket in the throughput run, seconds measured and warmed up per point, idle sockets for
+     * the heap run, and the JVM and machine.
+     */
     record Results(List<Workloads.Throughput> throughput, List<Workloads.Latency> multiplex,
                    List<Workloads.Open> open, List<Workloads.Open> tlsOpen, List<double[]> memory,
-                   List<String> memoryNames, String machine) {}
+                   List<String> memoryNames, String machine, int window, double seconds, double warmupSeconds, int idle) {}
 
     /** The transports each run as named in tables: h1, h2, h2msg, optionally with "-tls". */
     static final List<String> KNOWN = List.of("h1", "h2", "h2msg", "h1-tls", "h2-tls", "h2msg-tls");
@@ -212,7 +222,8 @@ final class CompareCommand implements Callable<Integer> {
             }
         }
         err.println();
-        Results r = new Results(tp, mux, open, tlsOpen, memory, memoryNames, machine());
+        Results r = new Results(tp, mux, open, tlsOpen, memory, memoryNames, machine(), window,
+                measure.toMillis() / 1000.0, warmup.toMillis() / 1000.0, idle);
         printTables(out, r);
         Path parent = report.toAbsolutePath().getParent();
         if (parent != null) {
@@ -271,7 +282,7 @@ final class CompareCommand implements Callable<Integer> {
 
     private static String machine() {
         Runtime rt = Runtime.getRuntime();
-        return String.format(Locale.ROOT, "%s %s, %d CPUs, max heap %d MiB, %s",
+        return String.format(Locale.ROOT, "%s %s, %d cores, max heap %d MiB, %s",
                 System.getProperty("java.vm.name"), System.getProperty("java.version"), rt.availableProcessors(),
                 rt.maxMemory() >> 20, System.getProperty("os.name") + " " + System.getProperty("os.arch"));
     }
@@ -292,7 +303,7 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     static void printTables(PrintWriter out, Results r) {
-        out.println("h2ws compare: " + r.machine());
+        out.println("h2ws compare: " + Report.runLabel(r));
         out.println();
         out.println("Echo throughput, 1 socket, " + (r.throughput().isEmpty() ? 0 : r.throughput().get(0).window()) + " messages in flight");
         out.printf(Locale.ROOT, "%-10s %10s %14s %10s%n", "transport", "size", "msgs/s", "MB/s");

@@ -45,14 +45,14 @@ final class ConnectCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "ws:// or wss:// URL")
     URI url;
 
-    @Option(names = "--transport", defaultValue = "auto",
+    @Option(names = "--transport", defaultValue = "auto", paramLabel = "auto|h1|h2|h2msg",
             description = "auto, h1, h2 or h2msg (HTTP/2 with the experimental message mapping); default ${DEFAULT-VALUE}.")
     String transport;
 
-    @Option(names = "--subprotocol", description = "Offer this subprotocol (repeatable).")
+    @Option(names = "--subprotocol", description = "Offer this subprotocol (repeatable; default: none).")
     List<String> subprotocols = new ArrayList<>();
 
-    @Option(names = "--header", description = "Add a request header 'Name: value' (repeatable).")
+    @Option(names = "--header", description = "Add a request header 'Name: value' (repeatable; default: none).")
     List<String> headers = new ArrayList<>();
 
     @Option(names = "--insecure", description = "Trust any TLS certificate (for self-signed test servers).")
@@ -61,14 +61,15 @@ final class ConnectCommand implements Callable<Integer> {
     @Option(names = "--deflate", description = "Offer permessage-deflate (RFC 7692) with the default settings.")
     boolean deflate;
 
-    @Option(names = "--connect-timeout", defaultValue = "10", description = "Seconds to connect and handshake (default ${DEFAULT-VALUE}).")
+    @Option(names = "--connect-timeout", defaultValue = "10", paramLabel = "SECONDS", description = "Seconds to connect and handshake (default ${DEFAULT-VALUE}).")
     int connectTimeout;
 
-    @Option(names = "--trace", paramLabel = "FILE", description = "Write a JSON-lines trace of the connection (spec-notes/trace.md).")
+    @Option(names = "--trace", paramLabel = "FILE", description = "Write a JSON-lines trace of the connection (spec-notes/trace.md; default: no trace).")
     java.nio.file.Path trace;
 
     @Option(names = "--pings", defaultValue = "0", paramLabel = "N",
-            description = "Before closing, send N WebSocket pings one after another and report their round trip in the stats line.")
+            description = "Before closing, send N WebSocket pings one after another and report their round trip in the stats line"
+                    + " (default: ${DEFAULT-VALUE}).")
     int pings;
 
     @Override

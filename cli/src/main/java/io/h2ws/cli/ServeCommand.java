@@ -21,29 +21,44 @@ final class ServeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--port", defaultValue = "8080", description = "Cleartext port, 0 for any (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "Cleartext port, 0 for any (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--tls-port", defaultValue = "8443", description = "TLS port, 0 for any (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--tls-port", paramLabel = "PORT", defaultValue = "8443", description = "TLS port, 0 for any (default: ${DEFAULT-VALUE}).")
     int tlsPort;
 
-    @Option(names = "--no-tls", description = "Serve cleartext only.")
+    @Option(names = "--no-tls", description = "Serve cleartext only (default: TLS too, on --tls-port).")
     boolean noTls;
 
-    @Option(names = "--keystore", description = "PKCS12 key store for TLS (default: a self-signed certificate made at start).")
+    @Option(names = "--keystore", paramLabel = "FILE", description = "PKCS12 key store for TLS (default: a self-signed certificate made at start).")
     String keystore;
 
-    @Option(names = "--keystore-password", description = "Password of --keystore.", defaultValue = "")
+    @Option(names = "--keystore-password", paramLabel = "PASSWORD", description = "Password of --keystore (default: empty).", defaultValue = "")
     String keystorePassword;
 
-    @Option(names = "--max-streams", defaultValue = "1024", description = "Sockets per HTTP/2 connection (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-streams", paramLabel = "N", defaultValue = "1024", description = "Sockets per HTTP/2 connection (default: ${DEFAULT-VALUE}).")
     int maxStreams;
 
-    @Option(names = "--trace", paramLabel = "FILE", description = "Write a JSON-lines trace of every connection (spec-notes/trace.md).")
+    @Option(names = "--trace", paramLabel = "FILE", description = "Write a JSON-lines trace of every connection (spec-notes/trace.md; default: no trace).")
     java.nio.file.Path trace;
+
+    @Option(names = "--trace-max-size", defaultValue = "100M", paramLabel = "SIZE",
+            description = "With --trace: when FILE reaches SIZE bytes (suffix k, M or G: 1024-based), it becomes FILE.1, older"
+                    + " ones FILE.2...; 0 for no limit (default: ${DEFAULT-VALUE}).")
+    String traceMaxSize;
+
+    @Option(names = "--trace-keep", defaultValue = "2", paramLabel = "N",
+            description = "With --trace: rotated files kept besides FILE; disk use stays under (N + 1) x --trace-max-size"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int traceKeep;
+
+    @Option(names = "--trace-sample", defaultValue = "1", paramLabel = "N",
+            description = "With --trace: record about 1 socket in N, each whole (HTTP/2 connection frames always);"
+                    + " 1 records all (default: ${DEFAULT-VALUE}).")
+    int traceSample;
 
     @Option(names = "--no-deflate", description = "Decline permessage-deflate (RFC 7692) on /echo; accepted by default.")
     boolean noDeflate;
@@ -119,6 +134,37 @@ final class ServeCommand implements Callable<Integer> {
                 serverMemoryMib == 0 ? d.serverMemory() : serverMemoryMib << 20);
     }
 
+    /** The server's trace: a size-limited file, sampled, or null without --trace. */
+    private io.h2ws.trace.TraceListener traceListener() throws java.io.IOException {
+        long max = size(traceMaxSize, "--trace-max-size");
+        if (traceKeep < 0 || traceSample < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--trace-keep is 0 or more, --trace-sample 1 or more");
+        }
+        if (trace == null) {
+            return null;
+        }
+        return io.h2ws.trace.TraceSampler.oneIn(traceSample, new io.h2ws.trace.JsonLinesTraceWriter(trace, "server", max, traceKeep));
+    }
+
+    /** "100M", "64k", "1G" (1024-based) or plain bytes. */
+    long size(String text, String option) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,12})([kKmMgG]?)").matcher(text.trim());
+        if (!m.matches()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), option + " is bytes with an optional k, M or G: " + text);
+        }
+        int shift = switch (m.group(2).toLowerCase(java.util.Locale.ROOT)) {
+            case "k" -> 10;
+            case "m" -> 20;
+            case "g" -> 30;
+            default -> 0;
+        };
+        try {
+            return Math.multiplyExact(Long.parseLong(m.group(1)), 1L << shift);
+        } catch (ArithmeticException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), option + " is too large: " + text);
+        }
+    }
+
     /** Seconds (decimals allowed) as a Duration; zero stays zero (off for the interval). */
     private Duration h2Keepalive(double seconds, String option) {
         if (!(seconds >= 0) || seconds > 86_400) {
@@ -154,7 +200,7 @@ final class ServeCommand implements Callable<Integer> {
                 .bufferPoolMemory(bufferPoolMib << 20)
                 .maxAcceptRate(maxAcceptRate)
                 .h2Keepalive(h2Keepalive(h2PingInterval, "--h2-ping-interval"), h2Keepalive(h2PingTimeout, "--h2-ping-timeout"))
-                .trace(trace == null ? null : new io.h2ws.trace.JsonLinesTraceWriter(trace, "server"))
+                .trace(traceListener())
                 .endpoint(DemoEndpoint.echo(!noDeflate))
                 .page("/", DemoEndpoint.page());
         if (keystore != null && !noTls) {

@@ -62,7 +62,7 @@ final class SoakCommand implements Callable<Integer> {
             description = "Seconds to wait after the last close before the final heap figure (default ${DEFAULT-VALUE}).")
     double settle;
 
-    @Option(names = "--url", description = "Echo endpoint of a running server (e.g. ws://127.0.0.1:8080/echo); default: an embedded one.")
+    @Option(names = "--url", paramLabel = "URL", description = "Echo endpoint of a running server (e.g. ws://127.0.0.1:8080/echo); default: an embedded one.")
     URI url;
 
     @Override

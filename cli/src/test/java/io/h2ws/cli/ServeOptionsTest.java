@@ -26,6 +26,25 @@ class ServeOptionsTest {
     }
 
     @Test
+    @DisplayName("a malformed --trace-max-size, a negative --trace-keep and a --trace-sample below 1 are usage errors (2)")
+    void badTraceLimitsAreUsageErrors() {
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        try {
+            System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals(2, Main.execute("serve", "--port", "0", "--no-tls", "--trace-max-size", "10X"));
+            assertEquals(2, Main.execute("serve", "--port", "0", "--no-tls", "--trace-max-size", "-1"));
+            assertEquals(2, Main.execute("serve", "--port", "0", "--no-tls", "--trace-max-size", "999999999999G"));
+            assertEquals(2, Main.execute("serve", "--port", "0", "--no-tls", "--trace-keep", "-1"));
+            assertEquals(2, Main.execute("serve", "--port", "0", "--no-tls", "--trace-sample", "0"));
+        } finally {
+            System.setErr(err);
+        }
+        String text = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        org.junit.jupiter.api.Assertions.assertEquals(5, text.lines().filter(l -> l.startsWith("h2ws: --trace-")).count(), text);
+    }
+
+    @Test
     @DisplayName("serve --help shows the HTTP/2 frame options with their defaults")
     void helpShowsFrameDefaults() {
         java.io.StringWriter out = new java.io.StringWriter();

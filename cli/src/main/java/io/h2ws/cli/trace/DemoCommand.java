@@ -39,13 +39,13 @@ final class DemoCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--out", defaultValue = "h2ws-demo-trace.jsonl", description = "Trace file to write (default ${DEFAULT-VALUE}).")
+    @Option(names = "--out", paramLabel = "FILE", defaultValue = "h2ws-demo-trace.jsonl", description = "Trace file to write (default ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--pause", defaultValue = "1.0", description = "Seconds the slow reader reads nothing (default ${DEFAULT-VALUE}).")
+    @Option(names = "--pause", paramLabel = "SECONDS", defaultValue = "1.0", description = "Seconds the slow reader reads nothing (default ${DEFAULT-VALUE}).")
     double pause;
 
-    @Option(names = "--seconds", defaultValue = "2.0", description = "Seconds the siblings ping-pong (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seconds", paramLabel = "SECONDS", defaultValue = "2.0", description = "Seconds the siblings ping-pong (default ${DEFAULT-VALUE}).")
     double seconds;
 
     @Override
@@ -104,7 +104,7 @@ final class DemoCommand implements Callable<Integer> {
         } finally {
             timer.shutdownNow();
         }
-        console.println("wrote " + out + "; next: h2ws trace summarize " + out + "; h2ws trace timeline " + out + " --out trace-timeline.svg");
+        console.println("wrote " + out + "; next: ./h2ws trace summarize " + out + "; ./h2ws trace timeline " + out + " --out trace-timeline.svg");
         console.flush();
         return 0;
     }

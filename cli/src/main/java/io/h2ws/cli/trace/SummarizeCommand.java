@@ -122,17 +122,20 @@ final class SummarizeCommand implements Callable<Integer> {
                     if ("SETTINGS".equals(type) && dir == 1 && e.get("settings") instanceof Map<?, ?> m) {
                         m.forEach((k, v) -> c.peerSettings.put(String.valueOf(k), v));
                     }
-                    if ("RST_STREAM".equals(type) || "GOAWAY".equals(type)) {
-                        c.notes.add((dir == 0 ? "sent " : "received ") + type + " stream " + e.get("stream") + " error " + e.get("error"));
+                    if ("RST_STREAM".equals(type) || "GO_AWAY".equals(type) || "GOAWAY".equals(type)) {
+                        c.notes.add(String.format(Locale.ROOT, "at %.1f ms %s %s stream %s error %s%s", t / 1e6, dir == 0 ? "sent" : "received",
+                                type, e.get("stream"), e.get("error"), e.get("info") == null ? "" : " (" + e.get("info") + ")"));
                     }
                 }
-                case "h1" -> c.notes.add((dir == 0 ? "sent: " : "received: ") + e.get("line"));
+                case "h1" -> c.notes.add(String.format(Locale.ROOT, "at %.1f ms %s: %s", t / 1e6, dir == 0 ? "sent" : "received", e.get("line")));
                 default -> { }
             }
         }
         List<Stalls.Stall> stalls = Stalls.find(trace.events);
         out.println("trace " + file + " (" + trace.header.get("endpoint") + ", schema v" + trace.header.get("v") + ", "
-                + trace.events.size() + " events)");
+                + trace.events.size() + " events" + (trace.header.get("part") == null ? "" : ", part " + trace.header.get("part")
+                + " of a rotated trace") + ")");
+        out.println(clockNote(trace));
         out.println();
         out.println("sockets (WebSocket layer; wire = frame headers + payload; overhead = wire / payload)");
         out.printf(Locale.ROOT, "  %-5s %-4s %-6s %-3s %-12s %-10s %8s %8s %10s %10s %9s %9s  %s%n", "sock", "conn", "stream", "tr",
@@ -154,7 +157,8 @@ final class SummarizeCommand implements Callable<Integer> {
         out.println();
         out.println("connections");
         for (Conn c : conns.values()) {
-            out.printf(Locale.ROOT, "  %s: %.1f ms%n", c.id, c.first == Long.MAX_VALUE ? 0 : (c.last - c.first) / 1e6);
+            out.printf(Locale.ROOT, "  %s: %.1f ms, from %.1f ms to %.1f ms%n", c.id, c.first == Long.MAX_VALUE ? 0 : (c.last - c.first) / 1e6,
+                    c.first == Long.MAX_VALUE ? 0 : c.first / 1e6, c.last / 1e6);
             if (!c.frames.isEmpty()) {
                 StringBuilder f = new StringBuilder();
                 c.frames.forEach((type, n) -> f.append(' ').append(type).append(' ').append(n[0]).append('/').append(n[1]));
@@ -199,6 +203,13 @@ final class SummarizeCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** The one clock of {@code summarize} and {@code timeline}, stated the same way in both. */
+    static String clockNote(TraceFile trace) {
+        return "times: ms since the trace started (t = 0 at " + trace.header.get("start")
+                + (trace.header.get("part") == null ? ", its header line" : ", the header of its first file")
+                + "), in summarize and timeline alike";
     }
 
     private static Sock sock(Map<String, Sock> socks, String id, String conn) {

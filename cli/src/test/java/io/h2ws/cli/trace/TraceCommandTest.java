@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -61,6 +63,7 @@ class TraceCommandTest {
         Path trace = dir.resolve("demo.jsonl");
         Object[] demo = run(null, "trace", "demo", "--out", trace.toString(), "--pause", "0.6", "--seconds", "1");
         assertEquals(0, demo[0], demo[2].toString());
+        assertTrue(demo[1].toString().contains("next: ./h2ws trace summarize " + trace), "the command as typed: " + demo[1]);
         TraceFile t = TraceFile.read(trace);
         List<String> socks = t.events.stream().filter(e -> "socket".equals(e.get("ev")) && "open".equals(e.get("what")))
                 .map(e -> e.get("conn") + " " + e.get("path")).collect(Collectors.toList());
@@ -73,6 +76,7 @@ class TraceCommandTest {
         assertEquals(0, sum[0], sum[2].toString());
         String text = sum[1].toString();
         assertTrue(text.contains("/slow") && text.contains("stalled") && text.contains("stall: stream #"), text);
+        assertTrue(text.contains("sent GO_AWAY stream 0"), "the connection's GOAWAY is noted: " + text);
         assertTrue(text.contains("ENABLE_CONNECT_PROTOCOL=1"), text);
         assertTrue(text.matches("(?s).*flow-control blocked \\(send window at 0\\): connection [0-9.]+ ms, stream #\\d+ [1-9][0-9.]* ms.*"), text);
 
@@ -83,6 +87,70 @@ class TraceCommandTest {
         DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(svg.toFile()); // well-formed XML
         assertTrue(s.startsWith("<svg") && s.contains("/slow") && s.contains("fill=\"#f4a3a3\" fill-opacity"), "stall shaded");
         assertTrue(!s.contains("http://") || s.indexOf("http://") == s.indexOf("http://www.w3.org/2000/svg"), "self-contained");
+        assertEveryMarkInLegend(s);
+
+        // one clock: the first stall's start as summarize prints it is where the timeline draws it
+        assertTrue(text.contains(SummarizeCommand.clockNote(t)) && s.contains(TimelineCommand.esc(SummarizeCommand.clockNote(t))), "the clock is stated in both");
+        Matcher stall = Pattern.compile("stall: stream #\\d+ send window at 0 from ([0-9.]+) ms").matcher(text);
+        assertTrue(stall.find(), text);
+        double printed = Double.parseDouble(stall.group(1));
+        Matcher rect = Pattern.compile("<rect x=\"([0-9.]+)\" y=\"\\d+\" width=\"[0-9.]+\" height=\"\\d+\" fill=\"" + TimelineCommand.STALL
+                + "\" fill-opacity=\"[0-9.]+\"><title>stream #").matcher(s);
+        assertTrue(rect.find(), "a stall drawn");
+        Matcher tick = Pattern.compile("<text class=\"tick\" x=\"([0-9.]+)\"[^>]*>([0-9.]+)</text>").matcher(s);
+        List<double[]> ticks = new java.util.ArrayList<>();
+        while (tick.find()) {
+            ticks.add(new double[] {Double.parseDouble(tick.group(1)), Double.parseDouble(tick.group(2))});
+        }
+        assertTrue(ticks.size() >= 2, "axis ticks " + ticks.size());
+        double[] a = ticks.get(0);
+        double[] b = ticks.get(ticks.size() - 1);
+        double msPerPixel = (b[1] - a[1]) / (b[0] - a[0]);
+        double drawn = a[1] + (Double.parseDouble(rect.group(1)) - a[0]) * msPerPixel;
+        assertEquals(printed, drawn, 2 * msPerPixel + 0.1, "the stall at " + printed + " ms in summarize, at " + drawn + " ms on the timeline");
+    }
+
+    @Test
+    @DisplayName("the timeline's legend names every mark it draws: HTTP/1.1 lines, Close, GO_AWAY and the rest")
+    void legendNamesEveryMark() throws Exception {
+        try (H2wsServer server = H2wsServer.builder().endpoint(Endpoint.builder("/echo").listener(EchoListener::new).build())
+                .build().start()) {
+            for (String transport : new String[] {"h1", "h2"}) {
+                Path trace = dir.resolve("legend-" + transport + ".jsonl");
+                Object[] r = run("hello\n", "connect", "--transport", transport, "--trace", trace.toString(),
+                        "ws://127.0.0.1:" + server.port() + "/echo");
+                assertEquals(0, r[0], r[2].toString());
+                String svg = TimelineCommand.render(TraceFile.read(trace), 1200, "t");
+                assertEveryMarkInLegend(svg);
+            }
+        }
+        StringBuilder legend = new StringBuilder();
+        TimelineCommand.H2_MARKS.forEach(m -> legend.append(m.label()).append(' '));
+        TimelineCommand.WS_MARKS.forEach(m -> legend.append(m.label()).append(' '));
+        for (String name : new String[] {"DATA", "HEADERS", "WINDOW_UPDATE", "SETTINGS", "PING", "RST_STREAM", "GO_AWAY", "Close"}) {
+            assertTrue(legend.toString().contains(name), name + " in " + legend);
+        }
+        assertEquals(TimelineCommand.color("RST_STREAM"), TimelineCommand.color("GO_AWAY"), "Jetty's name for GOAWAY is drawn as the legend says");
+    }
+
+    /** Every colour a mark is drawn in outside the legend group is one the legend shows. */
+    static void assertEveryMarkInLegend(String svg) {
+        int a = svg.indexOf("<g id=\"legend\">");
+        int b = svg.indexOf("</g>", a);
+        assertTrue(a > 0 && b > a, "a legend group");
+        java.util.Set<String> inLegend = fills(svg.substring(a, b));
+        java.util.Set<String> drawn = fills(svg.substring(0, a) + svg.substring(b));
+        drawn.remove("white");
+        assertTrue(inLegend.containsAll(drawn), "drawn " + drawn + ", in the legend " + inLegend);
+    }
+
+    private static java.util.Set<String> fills(String svg) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        Matcher m = Pattern.compile("<(?:rect|circle)[^>]* fill=\"([^\"]+)\"").matcher(svg);
+        while (m.find()) {
+            out.add(m.group(1));
+        }
+        return out;
     }
 
     @Test
