@@ -7,6 +7,7 @@ import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 import io.h2ws.client.ClientBuilder;
+import io.h2ws.client.H2Connections;
 import io.h2ws.internal.h1.H1Connector;
 import io.h2ws.h2.internal.H2Connector;
 import io.h2ws.socket.WebSocketOptions;
@@ -94,8 +95,8 @@ public final class H2wsClient implements AutoCloseable {
         return new ClientBuilder(auto);
     }
 
-    /** The HTTP/2 side, for its statistics (connections per origin). */
-    public H2Connector h2() {
+    /** The HTTP/2 side, for its statistics (connections per origin, bytes and frames, PING round trips). */
+    public H2Connections h2() {
         return h2;
     }
 

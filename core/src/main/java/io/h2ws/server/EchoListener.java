@@ -17,6 +17,10 @@ public class EchoListener implements WebSocket.Listener {
     private StringBuilder text = new StringBuilder();
     private ByteArrayOutputStream binary = new ByteArrayOutputStream();
 
+    /** One listener per socket: it holds that socket's partial message. */
+    public EchoListener() {
+    }
+
     @Override
     public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
         if (!last) {

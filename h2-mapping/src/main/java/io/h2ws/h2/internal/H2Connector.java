@@ -24,6 +24,7 @@ import io.h2ws.socket.H2wsSocket;
 import io.h2ws.socket.Transport;
 import io.h2ws.client.ClientRequest;
 import io.h2ws.client.Connector;
+import io.h2ws.client.H2Connections;
 import io.h2ws.client.ExtendedConnectNotSupportedException;
 
 /**
@@ -42,7 +43,7 @@ import io.h2ws.client.ExtendedConnectNotSupportedException;
  * PINGs: one whose PING goes unanswered is aborted (its sockets end with 1006) and is never given
  * a new socket; the next socket to that origin opens a new connection.
  */
-public final class H2Connector implements Connector, AutoCloseable {
+public final class H2Connector implements Connector, H2Connections, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(H2Connector.class);
 
@@ -128,6 +129,7 @@ public final class H2Connector implements Connector, AutoCloseable {
     }
 
     /** Open (or opening) HTTP/2 connections to the origin of {@code uri}: for tests and statistics. */
+    @Override
     public int connectionCount(URI uri) {
         return pool.connectionCount(uri);
     }
@@ -137,6 +139,7 @@ public final class H2Connector implements Connector, AutoCloseable {
      * each way and the connection window's blocked time when built with {@link Builder#stats} or a
      * trace (else -1 frames and 0 ns); PING round trips measured by {@link #ping}.
      */
+    @Override
     public List<io.h2ws.trace.ConnectionStats> connectionStats() {
         List<io.h2ws.trace.ConnectionStats> all = new ArrayList<>();
         for (ClientConnection c : pool.connections()) {
@@ -153,6 +156,7 @@ public final class H2Connector implements Connector, AutoCloseable {
      * the first connection's round trip (from the write request to the reply's arrival). Fails
      * when there is no open connection to that origin.
      */
+    @Override
     public CompletableFuture<Duration> ping(URI uri) {
         CompletableFuture<Duration> first = null;
         for (ClientConnection c : pool.connections(uri)) {
@@ -168,6 +172,7 @@ public final class H2Connector implements Connector, AutoCloseable {
     }
 
     /** Open (or opening) HTTP/2 connections to every origin. */
+    @Override
     public int connectionCount() {
         return pool.connectionCount();
     }
