@@ -35,6 +35,7 @@ import io.h2ws.core.internal.handshake.AcceptKey;
 import io.h2ws.server.HandshakeException;
 import io.h2ws.core.internal.handshake.HandshakeHeaders;
 import io.h2ws.core.internal.handshake.HeaderTokens;
+import io.h2ws.core.internal.handshake.Rfc6455ClientHandshake;
 import io.h2ws.trace.TraceListener;
 
 /** One connection attempt of an {@link H1Connector}: the TCP/TLS connect, the handshake, then the socket. */
@@ -148,52 +149,11 @@ final class Attempt implements ClientConnectionFactory {
     }
 
     ByteBuffer requestBytes() {
-        StringBuilder sb = new StringBuilder(256);
-        sb.append("GET ").append(request.pathAndQuery()).append(" HTTP/1.1\r\n");
-        sb.append("Host: ").append(request.authority()).append("\r\n");
-        sb.append("Upgrade: websocket\r\n");
-        sb.append("Connection: Upgrade\r\n");
-        sb.append("Sec-WebSocket-Key: ").append(key).append("\r\n");
-        sb.append("Sec-WebSocket-Version: ").append(HandshakeHeaders.VERSION).append("\r\n");
-        if (!request.subprotocols().isEmpty()) {
-            sb.append("Sec-WebSocket-Protocol: ").append(String.join(", ", request.subprotocols())).append("\r\n");
-        }
-        String extensions = ClientHandshake.extensionOffer(request);
-        if (extensions != null) {
-            sb.append("Sec-WebSocket-Extensions: ").append(extensions).append("\r\n");
-        }
-        for (Map.Entry<String, String> h : request.headers()) {
-            sb.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n");
-        }
-        sb.append("\r\n");
-        return ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
+        return Rfc6455ClientHandshake.request(request, key);
     }
 
     /** Checks the head (section 4.1, the client's rules for the response) and returns what was agreed. */
     ClientHandshake.Agreed check(ResponseHead head) throws HandshakeFailedException {
-        if (head.status != 101) {
-            throw new HandshakeFailedException(uri, head.status, "server refused the WebSocket handshake: "
-                    + head.reasonPhrase + (head.bodyPrefix.isEmpty() ? "" : ": " + head.bodyPrefix));
-        }
-        if (!HeaderTokens.containsToken(head.values(HandshakeHeaders.UPGRADE), HandshakeHeaders.WEBSOCKET)) {
-            throw new HandshakeFailedException(uri, -1, "101 response without Upgrade: websocket (RFC 6455 section 4.1)");
-        }
-        if (!HeaderTokens.containsToken(head.values(HandshakeHeaders.CONNECTION), "upgrade")) {
-            throw new HandshakeFailedException(uri, -1, "101 response without Connection: Upgrade (RFC 6455 section 4.1)");
-        }
-        List<String> accepts = head.values(HandshakeHeaders.SEC_WEBSOCKET_ACCEPT);
-        String expected = AcceptKey.accept(key);
-        if (accepts.size() != 1 || !expected.equals(accepts.get(0).strip())) {
-            throw new HandshakeFailedException(uri, -1, "Sec-WebSocket-Accept is " + (accepts.isEmpty() ? "missing"
-                    : "wrong") + " (RFC 6455 section 4.1)");
-        }
-        try {
-            ClientHandshake.Agreed agreed = ClientHandshake.check(request,
-                    head.values(HandshakeHeaders.SEC_WEBSOCKET_PROTOCOL),
-                    head.values(HandshakeHeaders.SEC_WEBSOCKET_EXTENSIONS));
-            return new ClientHandshake.Agreed(agreed.subprotocol().strip(), agreed.deflate());
-        } catch (HandshakeException | IllegalArgumentException e) {
-            throw new HandshakeFailedException(uri, -1, e.getMessage());
-        }
+        return Rfc6455ClientHandshake.check(request, key, head.status, head.reasonPhrase, head.bodyPrefix, head.fields);
     }
 }
