@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 import io.h2ws.client.ClientRequest;
 import io.h2ws.client.Connector;
 import io.h2ws.client.HandshakeFailedException;
-import io.h2ws.h2.ExtendedConnectNotSupportedException;
+import io.h2ws.client.ExtendedConnectNotSupportedException;
+import io.h2ws.socket.H2wsSocket;
 
 /**
  * The client's transport choice. H1 and H2 go where they say; AUTO tries HTTP/2 first (ALPN

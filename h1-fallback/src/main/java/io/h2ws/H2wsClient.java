@@ -7,8 +7,10 @@ import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 import io.h2ws.client.ClientBuilder;
-import io.h2ws.h1.H1Connector;
-import io.h2ws.h2.H2Connector;
+import io.h2ws.client.H2Connections;
+import io.h2ws.internal.h1.H1Connector;
+import io.h2ws.h2.internal.H2Connector;
+import io.h2ws.socket.WebSocketOptions;
 
 /**
  * The h2ws client: one HTTP/2 connection per origin shared by every socket to it, HTTP/1.1
@@ -93,8 +95,8 @@ public final class H2wsClient implements AutoCloseable {
         return new ClientBuilder(auto);
     }
 
-    /** The HTTP/2 side, for its statistics (connections per origin). */
-    public H2Connector h2() {
+    /** The HTTP/2 side, for its statistics (connections per origin, bytes and frames, PING round trips). */
+    public H2Connections h2() {
         return h2;
     }
 
@@ -119,8 +121,8 @@ public final class H2wsClient implements AutoCloseable {
         private int maxThreads;
         private Duration h2KeepaliveInterval;
         private Duration h2KeepaliveTimeout;
-        private int h2MaxFrameSize = io.h2ws.h2.H2FrameSettings.MIN_MAX_FRAME_SIZE;
-        private int h2InitialStreamWindow = io.h2ws.h2.H2ServerConnectionFactory.DEFAULT_STREAM_RECV_WINDOW;
+        private int h2MaxFrameSize = io.h2ws.h2.internal.H2FrameSettings.MIN_MAX_FRAME_SIZE;
+        private int h2InitialStreamWindow = io.h2ws.h2.internal.H2ServerConnectionFactory.DEFAULT_STREAM_RECV_WINDOW;
         private int h2InitialSessionWindow = H2Connector.DEFAULT_SESSION_RECV_WINDOW;
 
         private Builder() {}
@@ -187,7 +189,7 @@ public final class H2wsClient implements AutoCloseable {
          * is cut to the server's value; h2ws also hands Jetty at most 64 KiB per socket write.
          */
         public Builder h2MaxFrameSize(int bytes) {
-            this.h2MaxFrameSize = io.h2ws.h2.H2FrameSettings.requireMaxFrameSize(bytes, "h2MaxFrameSize");
+            this.h2MaxFrameSize = io.h2ws.h2.internal.H2FrameSettings.requireMaxFrameSize(bytes, "h2MaxFrameSize");
             return this;
         }
 
@@ -197,7 +199,7 @@ public final class H2wsClient implements AutoCloseable {
          * 256 KiB; 1..2^31-1. A socket's download rate is at most window / round trip.
          */
         public Builder h2InitialStreamWindow(int bytes) {
-            this.h2InitialStreamWindow = io.h2ws.h2.H2FrameSettings.requireStreamWindow(bytes, "h2InitialStreamWindow");
+            this.h2InitialStreamWindow = io.h2ws.h2.internal.H2FrameSettings.requireStreamWindow(bytes, "h2InitialStreamWindow");
             return this;
         }
 
@@ -208,7 +210,7 @@ public final class H2wsClient implements AutoCloseable {
          * section 6.9.2).
          */
         public Builder h2InitialSessionWindow(int bytes) {
-            this.h2InitialSessionWindow = io.h2ws.h2.H2FrameSettings.requireSessionWindow(bytes, "h2InitialSessionWindow");
+            this.h2InitialSessionWindow = io.h2ws.h2.internal.H2FrameSettings.requireSessionWindow(bytes, "h2InitialSessionWindow");
             return this;
         }
 

@@ -26,15 +26,16 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.h2ws.core.socket.Timers;
-import io.h2ws.h1.H1UpgradeHandler;
-import io.h2ws.h1.HandshakeDeadline;
-import io.h2ws.h2.H2ServerConnectionFactory;
-import io.h2ws.h2.NonWebSocketHandler;
+import io.h2ws.core.internal.socket.Timers;
+import io.h2ws.internal.h1.H1UpgradeHandler;
+import io.h2ws.internal.h1.HandshakeDeadline;
+import io.h2ws.h2.internal.H2ServerConnectionFactory;
+import io.h2ws.h2.internal.NonWebSocketHandler;
 import io.h2ws.server.Endpoint;
-import io.h2ws.server.Endpoints;
-import io.h2ws.server.OpenSockets;
-import io.h2ws.tls.SelfSignedCertificate;
+import io.h2ws.core.internal.server.Endpoints;
+import io.h2ws.core.internal.server.OpenSockets;
+import io.h2ws.h2.internal.tls.SelfSignedCertificate;
+import io.h2ws.socket.WebSocketOptions;
 
 /**
  * One h2ws server: a cleartext port that speaks HTTP/1.1 Upgrade and h2c (prior knowledge) at
@@ -188,13 +189,13 @@ public final class H2wsServer implements AutoCloseable {
 
     /** Bytes sockets hold now against the server's memory budget (send queues, received data); 0 without limits. */
     public long bufferedBytes() {
-        io.h2ws.core.socket.ByteBudget budget = openSockets.budget();
+        io.h2ws.core.internal.socket.ByteBudget budget = openSockets.budget();
         return budget == null ? 0 : budget.used();
     }
 
     /** The most bytes sockets held at once against the server's memory budget; 0 without limits. */
     public long peakBufferedBytes() {
-        io.h2ws.core.socket.ByteBudget budget = openSockets.budget();
+        io.h2ws.core.internal.socket.ByteBudget budget = openSockets.budget();
         return budget == null ? 0 : budget.peak();
     }
 
@@ -273,7 +274,7 @@ public final class H2wsServer implements AutoCloseable {
         private final List<Endpoint> endpoints = new java.util.ArrayList<>();
         private final Map<String, Page> pages = new LinkedHashMap<>();
         private int maxConcurrentStreams = H2ServerConnectionFactory.DEFAULT_MAX_CONCURRENT_STREAMS;
-        private int h2MaxFrameSize = io.h2ws.h2.H2FrameSettings.MIN_MAX_FRAME_SIZE;
+        private int h2MaxFrameSize = io.h2ws.h2.internal.H2FrameSettings.MIN_MAX_FRAME_SIZE;
         private int h2InitialStreamWindow = H2ServerConnectionFactory.DEFAULT_STREAM_RECV_WINDOW;
         private int h2InitialSessionWindow = 0; // derived
         private int maxThreads = 200;
@@ -438,7 +439,7 @@ public final class H2wsServer implements AutoCloseable {
          * write, which bounds a frame in both directions as well.
          */
         public Builder h2MaxFrameSize(int bytes) {
-            this.h2MaxFrameSize = io.h2ws.h2.H2FrameSettings.requireMaxFrameSize(bytes, "h2MaxFrameSize");
+            this.h2MaxFrameSize = io.h2ws.h2.internal.H2FrameSettings.requireMaxFrameSize(bytes, "h2MaxFrameSize");
             return this;
         }
 
@@ -452,7 +453,7 @@ public final class H2wsServer implements AutoCloseable {
          * {@link io.h2ws.server.ServerLimits#connectionMemory()}).
          */
         public Builder h2InitialStreamWindow(int bytes) {
-            this.h2InitialStreamWindow = io.h2ws.h2.H2FrameSettings.requireStreamWindow(bytes, "h2InitialStreamWindow");
+            this.h2InitialStreamWindow = io.h2ws.h2.internal.H2FrameSettings.requireStreamWindow(bytes, "h2InitialStreamWindow");
             return this;
         }
 
@@ -464,7 +465,7 @@ public final class H2wsServer implements AutoCloseable {
          * back only as data is consumed.
          */
         public Builder h2InitialSessionWindow(int bytes) {
-            this.h2InitialSessionWindow = io.h2ws.h2.H2FrameSettings.requireSessionWindow(bytes, "h2InitialSessionWindow");
+            this.h2InitialSessionWindow = io.h2ws.h2.internal.H2FrameSettings.requireSessionWindow(bytes, "h2InitialSessionWindow");
             return this;
         }
 

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 
 import io.h2ws.server.EchoListener;
 import io.h2ws.server.Endpoint;
-import io.h2ws.tls.SelfSignedCertificate;
+import io.h2ws.h2.internal.tls.SelfSignedCertificate;
 
 /**
  * RFC 9113 section 3.4: the client connection preface is 24 octets followed by a SETTINGS frame,

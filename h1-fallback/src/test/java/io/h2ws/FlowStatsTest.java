@@ -18,6 +18,8 @@ import io.h2ws.testing.Recorder;
 import io.h2ws.testing.Recorder.Rec;
 import io.h2ws.trace.ConnectionStats;
 import io.h2ws.trace.SocketStats;
+import io.h2ws.socket.H2wsSocket;
+import io.h2ws.socket.Transport;
 
 /** Issue 11: flow-control blocked time, PING round trips and per-connection counts, without a trace. */
 class FlowStatsTest {

@@ -23,6 +23,8 @@ import io.h2ws.server.Endpoint;
 import io.h2ws.testing.Recorder;
 import io.h2ws.testing.Recorder.Rec;
 import io.h2ws.trace.TraceEvent.H2Frame;
+import io.h2ws.socket.H2wsSocket;
+import io.h2ws.socket.Transport;
 
 /**
  * Issue 19: SETTINGS_MAX_FRAME_SIZE and the initial windows on both builders. Each side

@@ -18,6 +18,9 @@ import io.h2ws.server.EchoListener;
 import io.h2ws.server.Endpoint;
 import io.h2ws.testing.Recorder;
 import io.h2ws.testing.Recorder.Rec;
+import io.h2ws.socket.H2wsSocket;
+import io.h2ws.socket.Transport;
+import io.h2ws.socket.WebSocketOptions;
 
 /**
  * Idle timeout and keepalive ({@link WebSocketOptions#idleTimeout}, {@code pingInterval},

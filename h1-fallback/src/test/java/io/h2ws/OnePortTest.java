@@ -24,16 +24,18 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import io.h2ws.core.extension.DeflateConfig;
-import io.h2ws.core.socket.RealWebSocket;
-import io.h2ws.h1.H1UpgradeHandler;
+import io.h2ws.socket.DeflateConfig;
+import io.h2ws.core.internal.socket.RealWebSocket;
+import io.h2ws.internal.h1.H1UpgradeHandler;
 import io.h2ws.server.EchoListener;
 import io.h2ws.server.Endpoint;
-import io.h2ws.server.Endpoints;
-import io.h2ws.server.OpenSockets;
+import io.h2ws.core.internal.server.Endpoints;
+import io.h2ws.core.internal.server.OpenSockets;
 import io.h2ws.testing.Recorder;
 import io.h2ws.testing.Recorder.Rec;
-import io.h2ws.tls.SelfSignedCertificate;
+import io.h2ws.h2.internal.tls.SelfSignedCertificate;
+import io.h2ws.socket.H2wsSocket;
+import io.h2ws.socket.Transport;
 
 /** The one-port server and the AUTO client: every transport at once, and the fallback. */
 class OnePortTest {

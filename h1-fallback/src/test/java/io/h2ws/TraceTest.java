@@ -21,7 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import io.h2ws.core.frame.Opcode;
+import io.h2ws.core.internal.frame.Opcode;
 import io.h2ws.server.EchoListener;
 import io.h2ws.server.Endpoint;
 import io.h2ws.testing.Recorder;
@@ -32,6 +32,8 @@ import io.h2ws.trace.TraceEvent;
 import io.h2ws.trace.TraceEvent.H2Frame;
 import io.h2ws.trace.TraceEvent.WsFrame;
 import io.h2ws.trace.TraceListener;
+import io.h2ws.socket.H2wsSocket;
+import io.h2ws.socket.Transport;
 
 /** Issue 11: the trace lists what was sent, on every transport, and shows a flow-control stall. */
 class TraceTest {
@@ -151,7 +153,7 @@ class TraceTest {
     @DisplayName("HTTP/2 message mapping: the message parts, HEADERS and DATA per part, the Close in trailers with END_STREAM")
     void messageMapping() throws Exception {
         TraceEvent.Socket open = scriptedExchange("h2msg");
-        assertEquals(new io.h2ws.core.wire.MessageMapping().name(), open.mapping());
+        assertEquals(new io.h2ws.core.internal.wire.MessageMapping().name(), open.mapping());
         assertWsFrames(open, false);
         assertStream(open, true);
     }
@@ -162,7 +164,7 @@ class TraceTest {
                 .collect(Collectors.toList());
         H2Frame connect = frames.get(0);
         assertEquals("out HEADERS", kinds.get(0), kinds.toString());
-        assertTrue(connect.info().startsWith("CONNECT :protocol=" + (closeInTrailers ? io.h2ws.core.wire.MessageMapping.PROTOCOL : "websocket")), connect.info());
+        assertTrue(connect.info().startsWith("CONNECT :protocol=" + (closeInTrailers ? io.h2ws.core.internal.wire.MessageMapping.PROTOCOL : "websocket")), connect.info());
         assertEquals("in HEADERS", kinds.get(1), kinds.toString());
         assertEquals(":status=200", frames.get(1).info());
         String end = closeInTrailers ? "HEADERS END_STREAM" : "DATA END_STREAM";

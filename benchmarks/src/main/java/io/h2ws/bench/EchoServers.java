@@ -7,7 +7,7 @@ import java.lang.reflect.Method;
 import java.security.KeyStore;
 import java.util.List;
 
-import io.h2ws.tls.SelfSignedCertificate;
+import io.h2ws.h2.internal.tls.SelfSignedCertificate;
 
 /**
  * The echo servers the benchmarks measure against, one kind per implementation, each runnable

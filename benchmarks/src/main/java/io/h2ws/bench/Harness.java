@@ -1,7 +1,7 @@
 package io.h2ws.bench;
 
 import io.h2ws.cli.measure.LoadClient;
-import io.h2ws.tls.SelfSignedCertificate;
+import io.h2ws.h2.internal.tls.SelfSignedCertificate;
 
 import java.io.OutputStream;
 import java.net.URI;

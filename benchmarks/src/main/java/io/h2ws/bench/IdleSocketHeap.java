@@ -11,8 +11,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.h2ws.H2wsClient;
-import io.h2ws.H2wsSocket;
-import io.h2ws.Transport;
+import io.h2ws.socket.H2wsSocket;
+import io.h2ws.socket.Transport;
 
 /**
  * Server-only heap per idle socket: the h2ws echo server runs in its own JVM

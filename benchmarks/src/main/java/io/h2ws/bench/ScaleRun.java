@@ -14,10 +14,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.h2ws.H2wsClient;
-import io.h2ws.H2wsSocket;
-import io.h2ws.Transport;
+import io.h2ws.socket.H2wsSocket;
+import io.h2ws.socket.Transport;
 import io.h2ws.client.ClientBuilder;
-import io.h2ws.h2.H2Connector;
+import io.h2ws.h2.internal.H2Connector;
 
 /**
  * One server process holding many idle sockets (issue 19, "Scale"): the server

@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.h2ws.H2wsClient;
 import io.h2ws.H2wsServer;
-import io.h2ws.H2wsSocket;
-import io.h2ws.Transport;
+import io.h2ws.socket.H2wsSocket;
+import io.h2ws.socket.Transport;
 import io.h2ws.cli.EchoServer;
 
 /**

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.h2ws.cli.measure.LoadClient;
 import io.h2ws.cli.measure.Workloads;
-import io.h2ws.tls.SelfSignedCertificate;
+import io.h2ws.h2.internal.tls.SelfSignedCertificate;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;

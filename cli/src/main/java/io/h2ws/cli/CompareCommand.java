@@ -25,7 +25,7 @@ import io.h2ws.cli.measure.LoadClient;
 import io.h2ws.cli.measure.Workloads;
 import io.h2ws.server.EchoListener;
 import io.h2ws.server.Endpoint;
-import io.h2ws.tls.SelfSignedCertificate;
+import io.h2ws.h2.internal.tls.SelfSignedCertificate;
 
 /**
  * {@code h2ws compare}: an embedded server and the same measurements on each transport, side by

@@ -28,11 +28,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import io.h2ws.H2wsClient;
-import io.h2ws.H2wsSocket;
-import io.h2ws.Transport;
+import io.h2ws.socket.H2wsSocket;
+import io.h2ws.socket.Transport;
 import io.h2ws.client.ClientBuilder;
-import io.h2ws.core.extension.DeflateConfig;
-import io.h2ws.core.socket.RealWebSocket;
+import io.h2ws.socket.DeflateConfig;
+import io.h2ws.core.internal.socket.RealWebSocket;
 
 /** {@code h2ws connect}: lines of stdin become text messages; messages received are printed. */
 @Command(name = "connect", mixinStandardHelpOptions = true,

@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 
 import io.h2ws.Page;
 import io.h2ws.server.Endpoint;
-import io.h2ws.server.ServeEcho;
+import io.h2ws.core.internal.server.ServeEcho;
 
 /** The {@code /echo} endpoint and the demo page of {@code serve}. */
 final class DemoEndpoint {

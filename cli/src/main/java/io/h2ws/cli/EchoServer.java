@@ -1,7 +1,7 @@
 package io.h2ws.cli;
 
 import io.h2ws.H2wsServer;
-import io.h2ws.core.extension.DeflateConfig;
+import io.h2ws.socket.DeflateConfig;
 import io.h2ws.server.EchoListener;
 import io.h2ws.server.Endpoint;
 

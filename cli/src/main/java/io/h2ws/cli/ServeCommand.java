@@ -73,14 +73,14 @@ final class ServeCommand implements Callable<Integer> {
                     + " sockets with 1006 (default: ${DEFAULT-VALUE}).")
     double h2PingTimeout;
 
-    @Option(names = "--h2-max-frame-size", defaultValue = "" + io.h2ws.h2.H2FrameSettings.MIN_MAX_FRAME_SIZE,
+    @Option(names = "--h2-max-frame-size", defaultValue = "" + io.h2ws.h2.internal.H2FrameSettings.MIN_MAX_FRAME_SIZE,
             paramLabel = "BYTES",
             description = "SETTINGS_MAX_FRAME_SIZE advertised on h2 and h2c: the largest DATA frame a client may send,"
                     + " 16384..16777215. Larger frames help a bulk upload a little and make the small messages of the"
                     + " connection's other sockets wait behind them (default: ${DEFAULT-VALUE}).")
     int h2MaxFrameSize;
 
-    @Option(names = "--h2-stream-window", defaultValue = "" + io.h2ws.h2.H2ServerConnectionFactory.DEFAULT_STREAM_RECV_WINDOW,
+    @Option(names = "--h2-stream-window", defaultValue = "" + io.h2ws.h2.internal.H2ServerConnectionFactory.DEFAULT_STREAM_RECV_WINDOW,
             paramLabel = "BYTES",
             description = "SETTINGS_INITIAL_WINDOW_SIZE: what a client may have in flight on one HTTP/2 socket, and what"
                     + " one socket that is not read leaves buffered; the connection window follows it"
@@ -187,8 +187,8 @@ final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "ports are 0..65535");
         }
         try { // the builder's own checks, reported as a usage error with the option's name
-            io.h2ws.h2.H2FrameSettings.requireMaxFrameSize(h2MaxFrameSize, "--h2-max-frame-size");
-            io.h2ws.h2.H2FrameSettings.requireStreamWindow(h2StreamWindow, "--h2-stream-window");
+            io.h2ws.h2.internal.H2FrameSettings.requireMaxFrameSize(h2MaxFrameSize, "--h2-max-frame-size");
+            io.h2ws.h2.internal.H2FrameSettings.requireStreamWindow(h2StreamWindow, "--h2-stream-window");
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

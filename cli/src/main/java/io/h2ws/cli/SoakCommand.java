@@ -18,7 +18,7 @@ import io.h2ws.cli.soak.SoakResult;
 import io.h2ws.cli.soak.SoakRun;
 import io.h2ws.server.EchoListener;
 import io.h2ws.server.Endpoint;
-import io.h2ws.WebSocketOptions;
+import io.h2ws.socket.WebSocketOptions;
 
 /**
  * {@code h2ws soak}: many sockets per transport for a long time, every message sequence-numbered

@@ -29,11 +29,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
 
-import io.h2ws.h1.H1UpgradeHandler;
+import io.h2ws.internal.h1.H1UpgradeHandler;
 import io.h2ws.server.EchoListener;
 import io.h2ws.server.Endpoint;
-import io.h2ws.server.Endpoints;
-import io.h2ws.server.OpenSockets;
+import io.h2ws.core.internal.server.Endpoints;
+import io.h2ws.core.internal.server.OpenSockets;
 
 /** The h2ws command run as a user runs it: the packaged jar in its own process, real ports. */
 class CliIT {

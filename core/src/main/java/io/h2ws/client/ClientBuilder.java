@@ -11,11 +11,11 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
-import io.h2ws.H2wsSocket;
-import io.h2ws.Transport;
-import io.h2ws.WebSocketOptions;
-import io.h2ws.core.extension.DeflateConfig;
-import io.h2ws.core.handshake.HeaderTokens;
+import io.h2ws.socket.H2wsSocket;
+import io.h2ws.socket.Transport;
+import io.h2ws.socket.WebSocketOptions;
+import io.h2ws.socket.DeflateConfig;
+import io.h2ws.core.internal.handshake.HeaderTokens;
 
 /**
  * The JDK's {@link WebSocket.Builder} with what the JDK lacks: the transport choice and the

@@ -5,9 +5,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import io.h2ws.Transport;
-import io.h2ws.WebSocketOptions;
-import io.h2ws.core.extension.DeflateConfig;
+import io.h2ws.socket.Transport;
+import io.h2ws.socket.WebSocketOptions;
+import io.h2ws.socket.DeflateConfig;
 
 /**
  * What a client asks for, whichever transport carries it.

@@ -3,7 +3,7 @@ package io.h2ws.client;
 import java.net.http.WebSocket;
 import java.util.concurrent.CompletableFuture;
 
-import io.h2ws.H2wsSocket;
+import io.h2ws.socket.H2wsSocket;
 
 /**
  * Opens client sockets over one transport (or chooses one, for AUTO). The future fails with a

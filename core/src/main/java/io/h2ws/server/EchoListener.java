@@ -52,6 +52,10 @@ public class EchoListener implements WebSocket.Listener {
         ws.sendClose(TRY_AGAIN_LATER, "echo not sent: server busy");
     }
 
+    /** One listener per socket: it holds that socket's partial message. */
+    public EchoListener() {
+    }
+
     @Override
     public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
         if (!last) {

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.Predicate;
 
-import io.h2ws.WebSocketOptions;
-import io.h2ws.core.extension.DeflateConfig;
-import io.h2ws.core.handshake.HandshakeException;
+import io.h2ws.socket.WebSocketOptions;
+import io.h2ws.socket.DeflateConfig;
+import io.h2ws.server.HandshakeException;
 
 /**
  * A WebSocket endpoint, registered once and served over both transports: its path, the

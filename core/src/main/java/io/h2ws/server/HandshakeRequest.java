@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import io.h2ws.Transport;
+import io.h2ws.socket.Transport;
 
 /**
  * An opening handshake as both transports see it, after their own checks: the HTTP/1.1 GET with

@@ -3,7 +3,7 @@ package io.h2ws.server;
 import java.time.Duration;
 import java.util.Objects;
 
-import io.h2ws.WebSocketOptions;
+import io.h2ws.socket.WebSocketOptions;
 
 /**
  * What one server lets its peers commit (RFC 9113 section 10.5): how long a silent socket lives,

@@ -14,7 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.Map;
 
-import io.h2ws.core.frame.Opcode;
+import io.h2ws.core.internal.frame.Opcode;
 
 /**
  * Writes a trace as JSON lines, schema version {@link TraceEvent#SCHEMA_VERSION}

@@ -22,6 +22,10 @@ public final class PingRoundTrips {
     private long last;
     private long sum;
 
+    /** An empty record: no Ping sent yet. */
+    public PingRoundTrips() {
+    }
+
     /** Our Ping with {@code payload} left at {@code nanos}. */
     public void sent(byte[] payload, long nanos) {
         if (waiting == null) {

@@ -7,10 +7,10 @@ import java.util.List;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
-import io.h2ws.core.extension.PerMessageDeflateNegotiation;
-import io.h2ws.core.extension.DeflateConfig;
-import io.h2ws.core.handshake.ExtensionHeader;
-import io.h2ws.core.handshake.ExtensionOffer;
+import io.h2ws.core.internal.extension.PerMessageDeflateNegotiation;
+import io.h2ws.socket.DeflateConfig;
+import io.h2ws.core.internal.handshake.ExtensionHeader;
+import io.h2ws.core.internal.handshake.ExtensionOffer;
 
 /**
  * Fuzz target for the Sec-WebSocket-Extensions parser (RFC 6455 section 9.1): any field lines

@@ -12,14 +12,14 @@ import java.util.Map;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
-import io.h2ws.core.extension.DeflateParams;
-import io.h2ws.core.frame.CloseCodes;
-import io.h2ws.core.session.Event;
-import io.h2ws.core.Role;
-import io.h2ws.core.session.WebSocketSession;
-import io.h2ws.core.wire.MessageMapping;
-import io.h2ws.core.wire.Rfc6455Mapping;
-import io.h2ws.core.wire.WireMapping;
+import io.h2ws.core.internal.extension.DeflateParams;
+import io.h2ws.core.internal.frame.CloseCodes;
+import io.h2ws.core.internal.session.Event;
+import io.h2ws.core.internal.Role;
+import io.h2ws.core.internal.session.WebSocketSession;
+import io.h2ws.core.internal.wire.MessageMapping;
+import io.h2ws.core.internal.wire.Rfc6455Mapping;
+import io.h2ws.core.internal.wire.WireMapping;
 
 /**
  * Fuzz targets for the receive side: any bytes fed to a server-role session, in any split,

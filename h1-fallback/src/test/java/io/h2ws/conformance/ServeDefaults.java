@@ -5,7 +5,7 @@ import java.time.Duration;
 
 import io.h2ws.H2wsServer;
 import io.h2ws.Page;
-import io.h2ws.server.ServeEcho;
+import io.h2ws.core.internal.server.ServeEcho;
 
 /**
  * The server {@code h2ws serve} runs when given no options (cli ServeCommand), rebuilt here

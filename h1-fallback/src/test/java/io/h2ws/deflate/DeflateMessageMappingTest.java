@@ -20,15 +20,15 @@ import org.junit.jupiter.api.Test;
 
 import io.h2ws.H2wsClient;
 import io.h2ws.H2wsServer;
-import io.h2ws.H2wsSocket;
-import io.h2ws.Transport;
-import io.h2ws.core.extension.DeflateConfig;
-import io.h2ws.core.socket.RealWebSocket;
+import io.h2ws.socket.H2wsSocket;
+import io.h2ws.socket.Transport;
+import io.h2ws.socket.DeflateConfig;
+import io.h2ws.core.internal.socket.RealWebSocket;
 import io.h2ws.server.EchoListener;
 import io.h2ws.server.Endpoint;
 import io.h2ws.testing.Recorder;
 import io.h2ws.testing.Recorder.Rec;
-import io.h2ws.tls.SelfSignedCertificate;
+import io.h2ws.h2.internal.tls.SelfSignedCertificate;
 
 /**
  * permessage-deflate over the message mapping, end to end on real sockets: negotiated with

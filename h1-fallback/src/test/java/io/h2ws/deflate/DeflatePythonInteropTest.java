@@ -28,10 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.h2ws.H2wsClient;
 import io.h2ws.H2wsServer;
-import io.h2ws.H2wsSocket;
-import io.h2ws.Transport;
-import io.h2ws.core.extension.DeflateConfig;
-import io.h2ws.core.socket.RealWebSocket;
+import io.h2ws.socket.H2wsSocket;
+import io.h2ws.socket.Transport;
+import io.h2ws.socket.DeflateConfig;
+import io.h2ws.core.internal.socket.RealWebSocket;
 import io.h2ws.server.EchoListener;
 import io.h2ws.server.Endpoint;
 import io.h2ws.testing.Recorder;

@@ -40,7 +40,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import io.h2ws.H2wsServer;
 import io.h2ws.server.EchoListener;
 import io.h2ws.server.Endpoint;
-import io.h2ws.tls.SelfSignedCertificate;
+import io.h2ws.h2.internal.tls.SelfSignedCertificate;
 
 /**
  * Security checks as tests: TLS 1.2 or newer only, an h2 connection's cipher allowed by RFC 9113
@@ -267,15 +267,15 @@ class SecurityChecksTest {
                     () -> withOrigin(client, "https://evil.example").buildH2ws(uri, new io.h2ws.testing.Recorder()).get(10, TimeUnit.SECONDS));
             assertEquals(403, ((io.h2ws.client.HandshakeFailedException) e.getCause()).status(), String.valueOf(e.getCause()));
             io.h2ws.testing.Recorder rec = new io.h2ws.testing.Recorder();
-            io.h2ws.H2wsSocket ok = withOrigin(client, "https://app.example").buildH2ws(uri, rec).get(10, TimeUnit.SECONDS);
-            assertEquals(io.h2ws.Transport.H2, ok.transport());
+            io.h2ws.socket.H2wsSocket ok = withOrigin(client, "https://app.example").buildH2ws(uri, rec).get(10, TimeUnit.SECONDS);
+            assertEquals(io.h2ws.socket.Transport.H2, ok.transport());
             ok.sendClose(1000, "").get(5, TimeUnit.SECONDS);
             rec.awaitTerminal();
         }
     }
 
     private static io.h2ws.client.ClientBuilder withOrigin(io.h2ws.H2wsClient client, String origin) {
-        io.h2ws.client.ClientBuilder b = client.newWebSocketBuilder().transport(io.h2ws.Transport.H2);
+        io.h2ws.client.ClientBuilder b = client.newWebSocketBuilder().transport(io.h2ws.socket.Transport.H2);
         b.header("Origin", origin);
         return b;
     }

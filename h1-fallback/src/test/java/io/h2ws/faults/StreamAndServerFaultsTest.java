@@ -46,11 +46,11 @@ import org.junit.jupiter.api.Timeout;
 
 import io.h2ws.H2wsClient;
 import io.h2ws.H2wsServer;
-import io.h2ws.H2wsSocket;
-import io.h2ws.Transport;
-import io.h2ws.core.frame.FrameEncoder;
+import io.h2ws.socket.H2wsSocket;
+import io.h2ws.socket.Transport;
+import io.h2ws.core.internal.frame.FrameEncoder;
 import io.h2ws.faults.Faults.Counting;
-import io.h2ws.h2.H2ServerConnectionFactory;
+import io.h2ws.h2.internal.H2ServerConnectionFactory;
 import io.h2ws.server.Endpoint;
 import io.h2ws.testing.Recorder.Rec;
 

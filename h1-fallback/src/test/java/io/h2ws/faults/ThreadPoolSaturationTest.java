@@ -41,14 +41,14 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import io.h2ws.H2wsClient;
 import io.h2ws.H2wsServer;
-import io.h2ws.H2wsSocket;
-import io.h2ws.Transport;
-import io.h2ws.WebSocketOptions;
+import io.h2ws.socket.H2wsSocket;
+import io.h2ws.socket.Transport;
+import io.h2ws.socket.WebSocketOptions;
 import io.h2ws.client.ClientBuilder;
 import io.h2ws.faults.Faults.Counting;
 import io.h2ws.server.Endpoint;
 import io.h2ws.testing.Recorder.Rec;
-import io.h2ws.tls.SelfSignedCertificate;
+import io.h2ws.h2.internal.tls.SelfSignedCertificate;
 
 /**
  * Saturated threads (issue 9): the JVM's common {@link ForkJoinPool} taken by the application, and

@@ -27,9 +27,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import io.h2ws.H2wsClient;
 import io.h2ws.H2wsServer;
-import io.h2ws.H2wsSocket;
-import io.h2ws.Transport;
-import io.h2ws.WebSocketOptions;
+import io.h2ws.socket.H2wsSocket;
+import io.h2ws.socket.Transport;
+import io.h2ws.socket.WebSocketOptions;
 import io.h2ws.faults.Faults.Counting;
 import io.h2ws.faults.Faults.Cutter;
 import io.h2ws.server.Endpoint;

@@ -17,8 +17,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import io.h2ws.H2wsClient;
-import io.h2ws.H2wsSocket;
-import io.h2ws.Transport;
+import io.h2ws.socket.H2wsSocket;
+import io.h2ws.socket.Transport;
 import io.h2ws.server.ServerLimits;
 
 /**

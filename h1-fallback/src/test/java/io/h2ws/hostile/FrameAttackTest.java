@@ -16,8 +16,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import io.h2ws.core.ProtocolViolation;
-import io.h2ws.core.socket.RealWebSocket;
+import io.h2ws.socket.ProtocolViolation;
+import io.h2ws.core.internal.socket.RealWebSocket;
 import io.h2ws.testing.Recorder;
 import io.h2ws.testing.Recorder.Rec;
 

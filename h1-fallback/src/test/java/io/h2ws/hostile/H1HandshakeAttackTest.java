@@ -13,7 +13,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import io.h2ws.Transport;
+import io.h2ws.socket.Transport;
 
 /**
  * Attacks on the HTTP/1.1 opening handshake of the one-port server (handshake timeout 1 s,

@@ -12,7 +12,7 @@ import org.eclipse.jetty.http2.frames.GoAwayFrame;
 import org.eclipse.jetty.http2.frames.SettingsFrame;
 import org.junit.jupiter.api.Test;
 
-import io.h2ws.Transport;
+import io.h2ws.socket.Transport;
 
 /**
  * HTTP/2 attacks on the one-port server from a raw frame writer that ignores every limit:

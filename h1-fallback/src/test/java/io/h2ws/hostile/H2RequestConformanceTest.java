@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import io.h2ws.Transport;
+import io.h2ws.socket.Transport;
 
 /**
  * Every HTTP/2 request gets a defined answer within milliseconds, and every client that speaks

@@ -11,9 +11,9 @@ import java.util.function.UnaryOperator;
 
 import io.h2ws.H2wsClient;
 import io.h2ws.H2wsServer;
-import io.h2ws.H2wsSocket;
-import io.h2ws.Transport;
-import io.h2ws.WebSocketOptions;
+import io.h2ws.socket.H2wsSocket;
+import io.h2ws.socket.Transport;
+import io.h2ws.socket.WebSocketOptions;
 import io.h2ws.server.EchoListener;
 import io.h2ws.server.Endpoint;
 import io.h2ws.testing.Recorder;

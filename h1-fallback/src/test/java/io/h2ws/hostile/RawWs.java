@@ -9,7 +9,7 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
-import io.h2ws.core.frame.FrameEncoder;
+import io.h2ws.core.internal.frame.FrameEncoder;
 
 /**
  * A blocking loopback socket for byte-level attacks on the HTTP/1.1 side: literal request heads,

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 
 import io.h2ws.H2wsClient;
 import io.h2ws.H2wsServer;
-import io.h2ws.H2wsSocket;
-import io.h2ws.Transport;
+import io.h2ws.socket.H2wsSocket;
+import io.h2ws.socket.Transport;
 import io.h2ws.client.HandshakeFailedException;
 import io.h2ws.server.EchoListener;
 import io.h2ws.server.Endpoint;

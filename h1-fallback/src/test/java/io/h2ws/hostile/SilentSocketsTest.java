@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 import io.h2ws.H2wsClient;
 import io.h2ws.H2wsServer;
-import io.h2ws.Transport;
-import io.h2ws.WebSocketOptions;
+import io.h2ws.socket.Transport;
+import io.h2ws.socket.WebSocketOptions;
 import io.h2ws.server.EchoListener;
 import io.h2ws.server.Endpoint;
 import io.h2ws.server.ServerLimits;

@@ -14,12 +14,12 @@ import org.junit.jupiter.params.provider.Arguments;
 
 import io.h2ws.H2wsClient;
 import io.h2ws.H2wsServer;
-import io.h2ws.H2wsSocket;
-import io.h2ws.Transport;
+import io.h2ws.socket.H2wsSocket;
+import io.h2ws.socket.Transport;
 import io.h2ws.server.EchoListener;
 import io.h2ws.server.Endpoint;
 import io.h2ws.testing.Recorder;
-import io.h2ws.tls.SelfSignedCertificate;
+import io.h2ws.h2.internal.tls.SelfSignedCertificate;
 
 /**
  * One of our servers behind every proxy configuration of a test class, and one client. Proxies
@@ -129,7 +129,7 @@ final class ProxyFixture implements AutoCloseable {
             }
             if (last && s.equals("whoami")) {
                 // the backend leg as our server sees it
-                io.h2ws.H2wsSocket me = (io.h2ws.H2wsSocket) ws;
+                io.h2ws.socket.H2wsSocket me = (io.h2ws.socket.H2wsSocket) ws;
                 String answer = me.transport() + ("rfc6455".equals(me.wireMapping()) ? "" : " " + me.wireMapping());
                 return ws.sendText(answer, true).whenComplete((r, e) -> ws.request(1));
             }

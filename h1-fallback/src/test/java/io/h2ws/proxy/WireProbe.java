@@ -31,7 +31,7 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 
-import io.h2ws.tls.SelfSignedCertificate;
+import io.h2ws.h2.internal.tls.SelfSignedCertificate;
 
 /**
  * A bare Jetty HTTP/2 client that opens RFC 8441 streams to a proxy's front end and writes down

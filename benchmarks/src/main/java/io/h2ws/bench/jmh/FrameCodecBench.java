@@ -1,11 +1,11 @@
 package io.h2ws.bench.jmh;
 
-import io.h2ws.core.frame.FrameDecoder;
-import io.h2ws.core.frame.FrameEncoder;
-import io.h2ws.core.frame.FrameHeader;
-import io.h2ws.core.frame.Masker;
-import io.h2ws.core.frame.Opcode;
-import io.h2ws.core.wire.WireMapping;
+import io.h2ws.core.internal.frame.FrameDecoder;
+import io.h2ws.core.internal.frame.FrameEncoder;
+import io.h2ws.core.internal.frame.FrameHeader;
+import io.h2ws.core.internal.frame.Masker;
+import io.h2ws.core.internal.frame.Opcode;
+import io.h2ws.core.internal.wire.WireMapping;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;

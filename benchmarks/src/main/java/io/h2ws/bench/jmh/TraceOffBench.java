@@ -18,16 +18,16 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
-import io.h2ws.core.frame.FrameEncoder;
-import io.h2ws.core.frame.MaskKeys;
-import io.h2ws.core.frame.Opcode;
-import io.h2ws.core.session.Event;
-import io.h2ws.core.session.FrameObserver;
-import io.h2ws.core.Role;
-import io.h2ws.core.session.WebSocketSession;
-import io.h2ws.core.wire.Rfc6455Mapping;
+import io.h2ws.core.internal.frame.FrameEncoder;
+import io.h2ws.core.internal.frame.MaskKeys;
+import io.h2ws.core.internal.frame.Opcode;
+import io.h2ws.core.internal.session.Event;
+import io.h2ws.core.internal.session.FrameObserver;
+import io.h2ws.core.internal.Role;
+import io.h2ws.core.internal.session.WebSocketSession;
+import io.h2ws.core.internal.wire.Rfc6455Mapping;
 import io.h2ws.trace.JsonLinesTraceWriter;
-import io.h2ws.core.socket.SocketTracer;
+import io.h2ws.core.internal.socket.SocketTracer;
 
 /**
  * "Cheap when off" (issue 11, {@code spec-notes/trace.md}): {@value #FRAMES} frames encoded by a

@@ -1,6 +1,6 @@
 package io.h2ws.bench.jmh;
 
-import io.h2ws.core.frame.Masker;
+import io.h2ws.core.internal.frame.Masker;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;

@@ -1,13 +1,13 @@
 package io.h2ws.bench.jmh;
 
-import io.h2ws.core.Role;
-import io.h2ws.core.frame.FrameEncoder;
-import io.h2ws.core.frame.MaskKeys;
-import io.h2ws.core.frame.Opcode;
-import io.h2ws.core.frame.Utf8Decoder;
-import io.h2ws.core.session.Event;
-import io.h2ws.core.session.WebSocketSession;
-import io.h2ws.core.wire.Rfc6455Mapping;
+import io.h2ws.core.internal.Role;
+import io.h2ws.core.internal.frame.FrameEncoder;
+import io.h2ws.core.internal.frame.MaskKeys;
+import io.h2ws.core.internal.frame.Opcode;
+import io.h2ws.core.internal.frame.Utf8Decoder;
+import io.h2ws.core.internal.session.Event;
+import io.h2ws.core.internal.session.WebSocketSession;
+import io.h2ws.core.internal.wire.Rfc6455Mapping;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -11,10 +11,10 @@ import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 
 import io.h2ws.H2wsClient;
-import io.h2ws.Transport;
-import io.h2ws.WebSocketOptions;
+import io.h2ws.socket.Transport;
+import io.h2ws.socket.WebSocketOptions;
 import io.h2ws.client.ClientBuilder;
-import io.h2ws.core.extension.DeflateConfig;
+import io.h2ws.socket.DeflateConfig;
 
 /** {@link LoadClient}s for h2ws itself: over HTTP/1.1, over HTTP/2 (RFC 8441), and over HTTP/2 with the message mapping. */
 public final class H2wsLoadClients {

@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
 import io.h2ws.H2wsClient;
-import io.h2ws.Transport;
-import io.h2ws.WebSocketOptions;
+import io.h2ws.socket.Transport;
+import io.h2ws.socket.WebSocketOptions;
 import io.h2ws.client.ClientBuilder;
 
 /** One transport's soak: open the sockets, run traffic for a while, drain, close, count. */

@@ -20,8 +20,8 @@ import picocli.CommandLine.Option;
 
 import io.h2ws.H2wsClient;
 import io.h2ws.H2wsServer;
-import io.h2ws.H2wsSocket;
-import io.h2ws.Transport;
+import io.h2ws.socket.H2wsSocket;
+import io.h2ws.socket.Transport;
 import io.h2ws.server.EchoListener;
 import io.h2ws.server.Endpoint;
 import io.h2ws.trace.JsonLinesTraceWriter;
