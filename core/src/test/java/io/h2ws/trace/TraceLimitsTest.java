@@ -20,7 +20,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.h2ws.core.frame.Opcode;
+import io.h2ws.core.internal.frame.Opcode;
 
 /** The trace writer's size limit with rotation, and socket sampling. */
 class TraceLimitsTest {

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.h2ws.H2wsClient;
-import io.h2ws.H2wsSocket;
-import io.h2ws.Transport;
+import io.h2ws.socket.H2wsSocket;
+import io.h2ws.socket.Transport;
 
 /** {@code serve --trace} held to a size with rotation, and sampled, in the packaged jar's own process. */
 class ServeTraceLimitsIT {
