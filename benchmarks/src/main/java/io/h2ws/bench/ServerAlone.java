@@ -106,7 +106,7 @@ public final class ServerAlone {
     }
 
     /** One point's result: msgs/s per round for each server, paired by round. */
-    record Point(String client, int sockets, int size, double[] h2ws, double[] jetty, boolean plateaued, int stalls) {
+    record Point(String client, int sockets, int size, double[] h2ws, double[] jetty, boolean plateaued, int h2wsStalls, int jettyStalls) {
         double[] ratios() {
             double[] r = new double[h2ws.length];
             for (int i = 0; i < r.length; i++) {
@@ -176,19 +176,22 @@ public final class ServerAlone {
             boolean plateau = plateaued(wa) && plateaued(wb);
             double[] ra = new double[o.rounds];
             double[] rb = new double[o.rounds];
-            int stalls = 0;
+            int stallsA = 0;
+            int stallsB = 0;
             long roundNanos = (long) (o.seconds * 1e9);
             for (int i = 0; i < o.rounds; i++) {
                 Round x = a.round(roundNanos);
                 Round y = b.round(roundNanos);
                 ra[i] = x.rate();
                 rb[i] = y.rate();
-                stalls += x.stalled() + y.stalled();
+                stallsA += x.stalled();
+                stallsB += y.stalled();
             }
-            Point p = new Point(clientKind, sockets, size, ra, rb, plateau, stalls);
-            System.out.printf(Locale.ROOT, "%-9s sockets=%-4d size=%-8d warm-up %d slices%s | h2ws %s | jetty %s | ratio %s%n",
+            Point p = new Point(clientKind, sockets, size, ra, rb, plateau, stallsA, stallsB);
+            System.out.printf(Locale.ROOT, "%-9s sockets=%-4d size=%-8d warm-up %d slices%s | h2ws %s | jetty %s | ratio %s%s%n",
                     clientKind, sockets, size, wa.size(), plateau ? "" : " (no plateau)", stats(ra, 0), stats(rb, 0),
-                    stats(p.ratios(), 2));
+                    stats(p.ratios(), 2), stallsA + stallsB == 0 ? ""
+                            : " | socket-rounds without an echo: h2ws " + stallsA + ", jetty " + stallsB);
             return p;
         }
     }
@@ -262,6 +265,11 @@ public final class ServerAlone {
             } else {
                 inFlight.decrementAndGet();
             }
+        }
+
+        /** Echoes received so far. */
+        long received() {
+            return received.sum();
         }
 
         /** Runs for a settle, counts echoes for {@code nanos}, then pauses and drains. */
@@ -344,15 +352,18 @@ public final class ServerAlone {
         b.append("| load client | sockets | size | h2ws msgs/s median (min-max) | Jetty msgs/s median (min-max) | h2ws/Jetty median (min-max) |\n");
         b.append("|---|---:|---:|---:|---:|---:|\n");
         for (Point p : points) {
-            String note = (p.plateaued ? "" : " ¹") + (p.stalls > 0 ? " ²" : "");
+            String note = (p.plateaued ? "" : " ¹") + (p.h2wsStalls + p.jettyStalls > 0 ? " ²" : "");
             b.append(String.format(Locale.ROOT, "| %s | %d | %s%s | %s | %s | %s |%n", p.client, p.sockets, size(p.size), note,
                     fmtRate(p.h2ws), fmtRate(p.jetty), fmtRatio(p.ratios())));
         }
         if (points.stream().anyMatch(p -> !p.plateaued)) {
             b.append("\n¹ no plateau within the warm-up cap (last 3 one-second slices of each server not within 10%).\n");
         }
-        if (points.stream().anyMatch(p -> p.stalls > 0)) {
-            b.append("\n² some socket got no echo during a measured round.\n");
+        for (Point p : points) {
+            if (p.h2wsStalls + p.jettyStalls > 0) {
+                b.append(String.format(Locale.ROOT, "%n² %s, %d sockets, %s: a socket got no echo in a measured round "
+                        + "(socket-rounds: h2ws %d, Jetty %d).%n", p.client, p.sockets, size(p.size), p.h2wsStalls, p.jettyStalls));
+            }
         }
         return b.toString();
     }
