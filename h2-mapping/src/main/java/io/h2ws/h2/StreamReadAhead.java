@@ -246,14 +246,25 @@ final class StreamReadAhead {
         if (frame.isEndStream()) {
             endPending = true;
         }
-        AtomicBoolean released = new AtomicBoolean();
-        Runnable release = () -> {
-            if (released.compareAndSet(false, true)) {
-                data.release();
-            }
-        };
+        Runnable release = new ReleaseOnce(data);
         call(() -> r.onData(bytes, release));
         return true;
+    }
+
+    /** Gives a DATA frame back to Jetty (and its flow-control credit) once, however often the receiver's release runs. */
+    private static final class ReleaseOnce extends AtomicBoolean implements Runnable {
+        private final transient Stream.Data data;
+
+        ReleaseOnce(Stream.Data data) {
+            this.data = data;
+        }
+
+        @Override
+        public void run() {
+            if (compareAndSet(false, true)) {
+                data.release();
+            }
+        }
     }
 
     /** Under the lock: gives Jetty back what was read ahead and will not be delivered. */
