@@ -267,6 +267,11 @@ public final class ServerAlone {
             }
         }
 
+        /** Echoes received so far on each socket. */
+        long[] perSocket() {
+            return perSocket.stream().mapToLong(AtomicLong::get).toArray();
+        }
+
         /** Echoes received so far. */
         long received() {
             return received.sum();
@@ -343,10 +348,10 @@ public final class ServerAlone {
     /** The table the notes quote, with what produced it. */
     static String markdown(Options o, List<Point> points, String loadBefore, String loadAfter, String args) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "Server alone, %s, %d cores, %s; load average before %s, after %s.%n",
+        b.append(String.format(Locale.ROOT, "Server alone, %s, %d cores, %s; load average before %s, after %s.%n%n",
                 ZonedDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE), Runtime.getRuntime().availableProcessors(),
                 "Java " + System.getProperty("java.version"), loadBefore, loadAfter));
-        b.append(String.format(Locale.ROOT, "`java -cp benchmarks/target/benchmarks.jar io.h2ws.bench.ServerAlone %s`%n", args));
+        b.append(String.format(Locale.ROOT, "`java -cp benchmarks/target/benchmarks.jar io.h2ws.bench.ServerAlone %s`%n%n", args));
         b.append(String.format(Locale.ROOT, "%d interleaved round pairs of %.1f s per server per point; window %d per socket.%n%n",
                 o.rounds, o.seconds, o.window));
         b.append("| load client | sockets | size | h2ws msgs/s median (min-max) | Jetty msgs/s median (min-max) | h2ws/Jetty median (min-max) |\n");
