@@ -17,6 +17,10 @@ import javax.net.ssl.SSLContext;
  * through reflection, against the {@code h2ws} server kind. Over TLS ({@code wss://}, against the
  * {@code -tls} server kinds): {@code jetty-h1-tls}, {@code jetty-h2-tls} (ALPN h2),
  * {@code h2ws-h1-tls}, {@code h2ws-h2-tls}, {@code h2ws-h2msg-tls}.
+ *
+ * <p>{@code <client>@<server>} drives another server kind with a client kind, e.g.
+ * {@code jetty-h1@h2ws} and {@code jetty-h2@h2ws}: Jetty's client against h2ws's server, so the
+ * server alone differs from the plain {@code jetty-h1}/{@code jetty-h2} points.
  */
 public final class Clients {
     public static final List<String> COMPETITORS = List.of("jetty-h1", "jetty-h2", "netty-h1", "jdk-h1", "raw");
@@ -29,6 +33,14 @@ public final class Clients {
 
     /** The {@link EchoServers} kind a client kind talks to. */
     public static String serverFor(String clientKind) {
+        int at = clientKind.indexOf('@');
+        if (at >= 0) {
+            String server = clientKind.substring(at + 1);
+            if (!EchoServers.KINDS.contains(server)) {
+                throw new IllegalArgumentException("unknown server kind '" + server + "' in '" + clientKind + "'; known: " + EchoServers.KINDS);
+            }
+            return server;
+        }
         return switch (clientKind) {
             case "jetty-h1", "jdk-h1" -> "jetty-h1";
             case "jetty-h2" -> "jetty-h2";
@@ -47,16 +59,19 @@ public final class Clients {
 
     /** The URI a client kind uses for a server on {@code port} of the loopback interface. */
     public static URI uriFor(String clientKind, int port) {
+        clientKind = base(clientKind);
         return URI.create((clientKind.equals("raw") ? "tcp" : tls(clientKind) ? "wss" : "ws") + "://127.0.0.1:" + port + "/echo");
     }
 
     /** True for the kinds over TLS ("-tls" in the name, before any "-deflate"). */
     public static boolean tls(String clientKind) {
+        clientKind = base(clientKind);
         return clientKind.endsWith("-tls") || clientKind.endsWith("-tls-deflate");
     }
 
     /** True if {@code kind} can be created in this JVM (h2ws kinds need the lead's factory class). */
     public static boolean available(String kind) {
+        kind = base(kind);
         if (!kind.startsWith("h2ws-")) {
             return true;
         }
@@ -74,6 +89,7 @@ public final class Clients {
 
     /** As {@link #create(String, URI)}; {@code ssl} is what the TLS kinds trust (null: the JDK default). */
     public static LoadClient create(String kind, URI uri, SSLContext ssl) throws Exception {
+        kind = base(kind);
         return switch (kind) {
             case "jetty-h1-tls" -> new JettyLoadClient(uri, false, false, ssl);
             case "jetty-h2-tls" -> new JettyLoadClient(uri, true, false, ssl);
@@ -89,6 +105,12 @@ public final class Clients {
                 throw new IllegalArgumentException("unknown client kind '" + kind + "'; known: " + COMPETITORS + " " + OURS + " " + TLS);
             }
         };
+    }
+
+    /** The client part of {@code client@server}; the kind itself when it names no server. */
+    public static String base(String clientKind) {
+        int at = clientKind.indexOf('@');
+        return at < 0 ? clientKind : clientKind.substring(0, at);
     }
 
     private static LoadClient createH2ws(String kind, URI uri, SSLContext ssl) throws Exception {

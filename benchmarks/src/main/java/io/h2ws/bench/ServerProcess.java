@@ -22,7 +22,8 @@ import java.util.concurrent.TimeoutException;
  * kills it too.
  *
  * <p>Server JVM flags: {@code -Dh2ws.bench.serverJvm="..."} (space-separated), default
- * {@value #DEFAULT_JVM}.
+ * {@value #DEFAULT_JVM}. {@code -Dh2ws.bench.serverJvm.<kind>="..."} adds flags for servers of
+ * that kind only (after the common ones), e.g. a JFR recording of one server of a pair.
  */
 public final class ServerProcess implements AutoCloseable {
     public static final String DEFAULT_JVM =
@@ -68,6 +69,10 @@ public final class ServerProcess implements AutoCloseable {
         String jvm = System.getProperty("h2ws.bench.serverJvm", DEFAULT_JVM).trim();
         if (!jvm.isEmpty()) {
             cmd.addAll(Arrays.asList(jvm.split("\\s+")));
+        }
+        String own = System.getProperty("h2ws.bench.serverJvm." + kind, "").trim();
+        if (!own.isEmpty()) {
+            cmd.addAll(Arrays.asList(own.split("\\s+")));
         }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));

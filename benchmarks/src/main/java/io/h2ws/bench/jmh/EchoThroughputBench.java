@@ -21,7 +21,10 @@ import org.openjdk.jmh.infra.IterationParams;
 /**
  * Echo throughput on ONE socket with {@code window} messages in flight (one sent for every echo
  * received), the anchors' section 1. Server in a separate JVM. The {@code -tls} kinds run the
- * same over TLS (wss://; h2 by ALPN) against a self-signed certificate the client trusts. Read {@code echo:messages}
+ * same over TLS (wss://; h2 by ALPN) against a self-signed certificate the client trusts.
+ * {@code jetty-h1@h2ws} and {@code jetty-h2@h2ws} drive h2ws's server with Jetty's client, so that
+ * against {@code jetty-h1}/{@code jetty-h2} only the server differs ({@code ServerAlone} runs that
+ * pairing interleaved, with its spread). Read {@code echo:messages}
  * (msgs/s) and {@code echo:megabytes} (MB/s); see {@link NetworkRun} for why the primary score
  * is not the result.
  */
@@ -34,7 +37,8 @@ import org.openjdk.jmh.infra.IterationParams;
 @Threads(1)
 public class EchoThroughputBench {
     @Param({"jetty-h1", "jetty-h2", "netty-h1", "jdk-h1", "raw", "h2ws-h1", "h2ws-h2", "h2ws-h2msg",
-            "jetty-h1-tls", "jetty-h2-tls", "h2ws-h1-tls", "h2ws-h2-tls", "h2ws-h2msg-tls"})
+            "jetty-h1-tls", "jetty-h2-tls", "h2ws-h1-tls", "h2ws-h2-tls", "h2ws-h2msg-tls",
+            "jetty-h1@h2ws", "jetty-h2@h2ws"})
     public String client;
     @Param({"16", "1024", "65536", "1048576"})
     public int size;

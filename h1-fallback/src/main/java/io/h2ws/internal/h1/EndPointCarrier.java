@@ -180,12 +180,7 @@ public final class EndPointCarrier extends AbstractConnection implements Carrier
             return;
         }
         if (filled > 0) {
-            AtomicBoolean released = new AtomicBoolean();
-            deliverData(buffer, () -> {
-                if (released.compareAndSet(false, true)) {
-                    rb.release();
-                }
-            });
+            deliverData(buffer, new ReleaseOnce(rb));
         } else if (filled == 0) {
             rb.release();
             fillInterested();
@@ -356,6 +351,22 @@ public final class EndPointCarrier extends AbstractConnection implements Carrier
             directPool = p;
         }
         return p;
+    }
+
+    /** Gives a read buffer back to its pool once, however often the receiver's release runs. */
+    private static final class ReleaseOnce extends AtomicBoolean implements Runnable {
+        private final transient RetainableByteBuffer buffer;
+
+        ReleaseOnce(RetainableByteBuffer buffer) {
+            this.buffer = buffer;
+        }
+
+        @Override
+        public void run() {
+            if (compareAndSet(false, true)) {
+                buffer.release();
+            }
+        }
     }
 
     @Override
