@@ -1,0 +1,328 @@
+package io.h2ws.cli.lab;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+import io.h2ws.H2wsServer;
+import io.h2ws.WebSocketOptions;
+import io.h2ws.cli.measure.LoadClient;
+import io.h2ws.server.EchoListener;
+import io.h2ws.server.Endpoint;
+import io.h2ws.trace.JsonLinesTraceWriter;
+
+/**
+ * The lab's two ends, each a JVM of its own inside its namespace, driven over stdin/stdout by
+ * {@link LabCommand} with one "key=value" line per command and per answer; each ends when its
+ * stdin closes, so it never outlives the lab.
+ *
+ * <pre>
+ *   LabAgent server HOST HTTP_PORT UDP_PORT   echo server (/echo) and a UDP reflector; says "ready"
+ *   LabAgent client HOST HTTP_PORT UDP_PORT   runs commands: run, rtt, udploss, flood
+ * </pre>
+ *
+ * UDP datagrams to the reflector start with a kind byte: 'P' is echoed back, 'L' is counted,
+ * 'Q' is answered with 'A' and the count, 'R' zeroes the count and is answered 'r'.
+ */
+public final class LabAgent {
+
+    private LabAgent() {}
+
+    /** Entry point of an agent process. */
+    public static void main(String[] args) throws Exception {
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        String host = args[1];
+        int port = Integer.parseInt(args[2]);
+        int udp = Integer.parseInt(args[3]);
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        if (args[0].equals("server")) {
+            server(host, port, udp, in, out);
+        } else {
+            client(host, port, udp, in, out);
+        }
+        out.flush();
+        // Jetty's and the JDK's non-daemon threads must not keep an agent alive after its lab is gone
+        System.exit(0);
+    }
+
+    private static void server(String host, int port, int udp, BufferedReader in, PrintStream out) throws Exception {
+        long limit = 64L << 20;
+        try (H2wsServer server = H2wsServer.builder().host(host).port(port).maxConcurrentStreams(20_000)
+                .endpoint(Endpoint.builder("/echo").listener(EchoListener::new)
+                        .options(WebSocketOptions.builder().maxMessageSize(limit).maxFrameSize(limit).build()).build())
+                .build().start();
+             DatagramSocket reflector = new DatagramSocket(new InetSocketAddress(host, udp))) {
+            Thread t = new Thread(() -> reflect(reflector), "h2ws-lab-reflector");
+            t.setDaemon(true);
+            t.start();
+            out.println("ready port=" + server.port());
+            while (in.readLine() != null) {
+                // nothing to do until the lab closes our stdin
+            }
+        }
+    }
+
+    private static void reflect(DatagramSocket socket) {
+        byte[] buf = new byte[2048];
+        long counted = 0;
+        try {
+            socket.setReceiveBufferSize(4 << 20);
+            while (!socket.isClosed()) {
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                socket.receive(p);
+                switch (buf[0]) {
+                    case 'P' -> socket.send(p);
+                    case 'L' -> counted++;
+                    case 'Q' -> {
+                        byte[] a = ByteBuffer.allocate(9).put((byte) 'A').putLong(counted).array();
+                        socket.send(new DatagramPacket(a, a.length, p.getSocketAddress()));
+                    }
+                    case 'R' -> {
+                        counted = 0;
+                        socket.send(new DatagramPacket(new byte[] {'r'}, 1, p.getSocketAddress()));
+                    }
+                    default -> { }
+                }
+            }
+        } catch (Exception e) {
+            // the socket closed: the agent is ending
+        }
+    }
+
+    private static void client(String host, int port, int udp, BufferedReader in, PrintStream out) throws Exception {
+        URI uri = URI.create("ws://" + host + ":" + port + "/echo");
+        InetSocketAddress reflector = new InetSocketAddress(InetAddress.getByName(host), udp);
+        out.println("ready");
+        String line;
+        while ((line = in.readLine()) != null) {
+            Map<String, String> cmd = LabNetwork.parse(line.substring(line.indexOf(' ') + 1));
+            String verb = line.split(" ", 2)[0];
+            Map<String, Object> r;
+            try {
+                r = switch (verb) {
+                    case "run" -> run(uri, cmd);
+                    case "rtt" -> rtt(reflector, Integer.parseInt(cmd.get("count")), Double.parseDouble(cmd.get("interval")));
+                    case "udploss" -> udpLoss(reflector, Integer.parseInt(cmd.get("count")), Integer.parseInt(cmd.get("pps")));
+                    case "flood" -> flood(reflector, Double.parseDouble(cmd.get("seconds")), Integer.parseInt(cmd.getOrDefault("size", "64")));
+                    default -> throw new IllegalArgumentException("unknown command " + verb);
+                };
+                r.put("ok", true);
+            } catch (Exception e) {
+                r = new LinkedHashMap<>();
+                r.put("ok", false);
+                r.put("error", String.valueOf(e).replace('\n', ' '));
+            }
+            out.println("result " + LabWorkloads.toLine(r));
+        }
+    }
+
+    private static Map<String, Object> run(URI uri, Map<String, String> cmd) throws Exception {
+        String transport = cmd.get("transport");
+        int sockets = Integer.parseInt(cmd.get("sockets"));
+        int connections = Integer.parseInt(cmd.getOrDefault("connections", "1"));
+        Duration warmup = Duration.ofMillis(Math.round(Double.parseDouble(cmd.get("warmup")) * 1000));
+        Duration seconds = Duration.ofMillis(Math.round(Double.parseDouble(cmd.get("seconds")) * 1000));
+        int size = Integer.parseInt(cmd.get("size"));
+        String trace = cmd.get("trace");
+        JsonLinesTraceWriter writer = trace == null ? null : new JsonLinesTraceWriter(Path.of(trace), "client");
+        try (LoadClient c = LabWorkloads.client(transport, uri, Math.min(connections, sockets), writer)) {
+            return cmd.get("workload").equals("stream")
+                    ? LabWorkloads.stream(c, sockets, size, Integer.parseInt(cmd.getOrDefault("window", "2")), warmup, seconds)
+                    : LabWorkloads.pingPong(c, sockets, size, warmup, seconds);
+        } finally {
+            if (writer != null) {
+                writer.close();
+            }
+        }
+    }
+
+    /** {@code count} UDP pings {@code interval} ms apart; the round trips of those answered within 2 s. */
+    static Map<String, Object> rtt(InetSocketAddress to, int count, double intervalMillis) throws Exception {
+        long[] rtts = new long[count];
+        int got = 0;
+        try (DatagramSocket s = new DatagramSocket()) {
+            s.connect(to);
+            AtomicLong received = new AtomicLong();
+            AtomicLong endAt = new AtomicLong(Long.MAX_VALUE);
+            long[] sentAt = new long[count];
+            boolean[] seen = new boolean[count];
+            Thread rx = new Thread(() -> {
+                byte[] buf = new byte[64];
+                try {
+                    s.setSoTimeout(100);
+                    while (System.nanoTime() < endAt.get() && received.get() < count) {
+                        DatagramPacket p = new DatagramPacket(buf, buf.length);
+                        try {
+                            s.receive(p);
+                        } catch (SocketTimeoutException e) {
+                            continue;
+                        }
+                        long now = System.nanoTime();
+                        int seq = ByteBuffer.wrap(buf, 1, 4).getInt();
+                        synchronized (rtts) {
+                            if (buf[0] == 'P' && seq >= 0 && seq < count && sentAt[seq] != 0 && !seen[seq]) {
+                                seen[seq] = true;
+                                rtts[(int) received.getAndIncrement()] = now - sentAt[seq];
+                            }
+                        }
+                    }
+                } catch (Exception e) {
+                    // the socket closed
+                }
+            }, "h2ws-lab-rtt");
+            rx.start();
+            long interval = Math.round(intervalMillis * 1e6);
+            long next = System.nanoTime();
+            for (int i = 0; i < count; i++) {
+                byte[] b = ByteBuffer.allocate(32).put((byte) 'P').putInt(i).array();
+                synchronized (rtts) {
+                    sentAt[i] = System.nanoTime();
+                }
+                s.send(new DatagramPacket(b, b.length));
+                next += interval;
+                pace(next);
+            }
+            endAt.set(System.nanoTime() + 2_000_000_000L);
+            rx.join(5_000);
+            got = (int) received.get();
+        }
+        long[] v;
+        synchronized (rtts) {
+            v = Arrays.copyOf(rtts, got);
+        }
+        Arrays.sort(v);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("sent", count);
+        r.put("answered", got);
+        if (got > 0) {
+            double mean = Arrays.stream(v).average().orElse(0);
+            double var = Arrays.stream(v).mapToDouble(x -> (x - mean) * (x - mean)).sum() / got;
+            r.put("rtt_min_ms", v[0] / 1e6);
+            r.put("rtt_p50_ms", v[got / 2] / 1e6);
+            r.put("rtt_p99_ms", v[Math.min(got - 1, (int) (got * 0.99))] / 1e6);
+            r.put("rtt_max_ms", v[got - 1] / 1e6);
+            r.put("rtt_mean_ms", mean / 1e6);
+            r.put("rtt_sd_ms", Math.sqrt(var) / 1e6);
+        }
+        return r;
+    }
+
+    /** {@code count} datagrams at {@code pps}, then the reflector's count of them: the loss of one direction. */
+    static Map<String, Object> udpLoss(InetSocketAddress to, int count, int pps) throws Exception {
+        try (DatagramSocket s = new DatagramSocket()) {
+            s.connect(to);
+            s.setSoTimeout(300);
+            if (query(s, 'R', 'r') == null) {
+                throw new IllegalStateException("the reflector did not answer a reset");
+            }
+            long interval = 1_000_000_000L / pps;
+            long next = System.nanoTime();
+            byte[] b = new byte[64];
+            b[0] = 'L';
+            long t0 = System.nanoTime();
+            for (int i = 0; i < count; i++) {
+                s.send(new DatagramPacket(b, b.length));
+                next += interval;
+                pace(next);
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            Thread.sleep(300); // the last ones are still in the delay line
+            ByteBuffer a = query(s, 'Q', 'A');
+            if (a == null) {
+                throw new IllegalStateException("the reflector did not answer the count query");
+            }
+            long received = a.getLong(1);
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("sent", count);
+            r.put("received", received);
+            r.put("loss_percent", 100.0 * (count - received) / count);
+            r.put("pps", count / secs);
+            return r;
+        }
+    }
+
+    /** Datagrams as fast as this thread sends them for {@code seconds}: what the path delivers is its packet-rate ceiling. */
+    static Map<String, Object> flood(InetSocketAddress to, double seconds, int size) throws Exception {
+        try (DatagramSocket s = new DatagramSocket()) {
+            s.connect(to);
+            s.setSoTimeout(300);
+            s.setSendBufferSize(4 << 20);
+            if (query(s, 'R', 'r') == null) {
+                throw new IllegalStateException("the reflector did not answer a reset");
+            }
+            byte[] b = new byte[size];
+            b[0] = 'L';
+            DatagramPacket p = new DatagramPacket(b, b.length);
+            long sent = 0;
+            long t0 = System.nanoTime();
+            long end = t0 + Math.round(seconds * 1e9);
+            while (System.nanoTime() < end) {
+                s.send(p);
+                sent++;
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            Thread.sleep(300);
+            ByteBuffer a = query(s, 'Q', 'A');
+            long received = a == null ? -1 : a.getLong(1);
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("sent", sent);
+            r.put("received", received);
+            r.put("offered_pps", sent / secs);
+            r.put("delivered_pps", received / secs);
+            return r;
+        }
+    }
+
+    /** Sends {@code kind} until an answer starting with {@code answer} arrives (at most 20 tries: the query can be lost too). */
+    private static ByteBuffer query(DatagramSocket s, char kind, char answer) throws Exception {
+        byte[] buf = new byte[64];
+        for (int i = 0; i < 20; i++) {
+            s.send(new DatagramPacket(new byte[] {(byte) kind}, 1));
+            long until = System.nanoTime() + 300_000_000L;
+            while (System.nanoTime() < until) {
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                try {
+                    s.receive(p);
+                } catch (SocketTimeoutException e) {
+                    break;
+                }
+                if (buf[0] == answer) {
+                    return ByteBuffer.wrap(buf.clone());
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Waits until {@code deadline} (nanoTime): parks for the bulk, spins the last 100 us. */
+    private static void pace(long deadline) {
+        long left;
+        while ((left = deadline - System.nanoTime()) > 0) {
+            if (left > 100_000) {
+                LockSupport.parkNanos(left - 100_000);
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.3f", v);
+    }
+}
