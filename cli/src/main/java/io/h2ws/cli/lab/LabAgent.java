@@ -22,7 +22,6 @@ import java.util.concurrent.locks.LockSupport;
 
 import io.h2ws.H2wsServer;
 import io.h2ws.WebSocketOptions;
-import io.h2ws.cli.measure.LoadClient;
 import io.h2ws.server.EchoListener;
 import io.h2ws.server.Endpoint;
 import io.h2ws.trace.JsonLinesTraceWriter;
@@ -38,11 +37,23 @@ import io.h2ws.trace.JsonLinesTraceWriter;
  * </pre>
  *
  * UDP datagrams to the reflector start with a kind byte: 'P' is echoed back, 'L' is counted,
- * 'Q' is answered with 'A' and the count, 'R' zeroes the count and is answered 'r'.
+ * 'Q' is answered with 'A' and the count, 'R' zeroes the count and is answered 'r', 'B' is
+ * answered with 'b' and the binary message bytes the echo endpoint has received.
  */
 public final class LabAgent {
 
     private LabAgent() {}
+
+    /** The echo listener, counting what it receives: goodput measured where the bytes arrive, not after the echo's round trip. */
+    static final class CountingEcho extends EchoListener {
+        static final AtomicLong RECEIVED = new AtomicLong();
+
+        @Override
+        public java.util.concurrent.CompletionStage<?> onBinary(java.net.http.WebSocket ws, ByteBuffer data, boolean last) {
+            RECEIVED.addAndGet(data.remaining());
+            return super.onBinary(ws, data, last);
+        }
+    }
 
     /** Entry point of an agent process. */
     public static void main(String[] args) throws Exception {
@@ -64,7 +75,7 @@ public final class LabAgent {
     private static void server(String host, int port, int udp, BufferedReader in, PrintStream out) throws Exception {
         long limit = 64L << 20;
         try (H2wsServer server = H2wsServer.builder().host(host).port(port).maxConcurrentStreams(20_000)
-                .endpoint(Endpoint.builder("/echo").listener(EchoListener::new)
+                .endpoint(Endpoint.builder("/echo").listener(CountingEcho::new)
                         .options(WebSocketOptions.builder().maxMessageSize(limit).maxFrameSize(limit).build()).build())
                 .build().start();
              DatagramSocket reflector = new DatagramSocket(new InetSocketAddress(host, udp))) {
@@ -93,6 +104,10 @@ public final class LabAgent {
                         byte[] a = ByteBuffer.allocate(9).put((byte) 'A').putLong(counted).array();
                         socket.send(new DatagramPacket(a, a.length, p.getSocketAddress()));
                     }
+                    case 'B' -> {
+                        byte[] a = ByteBuffer.allocate(9).put((byte) 'b').putLong(CountingEcho.RECEIVED.get()).array();
+                        socket.send(new DatagramPacket(a, a.length, p.getSocketAddress()));
+                    }
                     case 'R' -> {
                         counted = 0;
                         socket.send(new DatagramPacket(new byte[] {'r'}, 1, p.getSocketAddress()));
@@ -116,9 +131,10 @@ public final class LabAgent {
             Map<String, Object> r;
             try {
                 r = switch (verb) {
-                    case "run" -> run(uri, cmd);
+                    case "run" -> run(uri, reflector, cmd);
                     case "rtt" -> rtt(reflector, Integer.parseInt(cmd.get("count")), Double.parseDouble(cmd.get("interval")));
-                    case "udploss" -> udpLoss(reflector, Integer.parseInt(cmd.get("count")), Integer.parseInt(cmd.get("pps")));
+                    case "udploss" -> udpLoss(reflector, Integer.parseInt(cmd.get("count")), Integer.parseInt(cmd.get("pps")),
+                            Integer.parseInt(cmd.getOrDefault("size", "64")));
                     case "flood" -> flood(reflector, Double.parseDouble(cmd.get("seconds")), Integer.parseInt(cmd.getOrDefault("size", "64")));
                     default -> throw new IllegalArgumentException("unknown command " + verb);
                 };
@@ -132,7 +148,7 @@ public final class LabAgent {
         }
     }
 
-    private static Map<String, Object> run(URI uri, Map<String, String> cmd) throws Exception {
+    private static Map<String, Object> run(URI uri, InetSocketAddress reflector, Map<String, String> cmd) throws Exception {
         String transport = cmd.get("transport");
         int sockets = Integer.parseInt(cmd.get("sockets"));
         int connections = Integer.parseInt(cmd.getOrDefault("connections", "1"));
@@ -141,9 +157,20 @@ public final class LabAgent {
         int size = Integer.parseInt(cmd.get("size"));
         String trace = cmd.get("trace");
         JsonLinesTraceWriter writer = trace == null ? null : new JsonLinesTraceWriter(Path.of(trace), "client");
-        try (LoadClient c = LabWorkloads.client(transport, uri, Math.min(connections, sockets), writer)) {
+        try (LabWorkloads.Sockets c = new LabWorkloads.Sockets(transport, uri, Math.min(connections, sockets), writer);
+             DatagramSocket q = new DatagramSocket()) {
+            q.connect(reflector);
+            q.setSoTimeout(300);
+            java.util.function.LongSupplier serverBytes = () -> {
+                try {
+                    ByteBuffer a = query(q, 'B', 'b');
+                    return a == null ? -1 : a.getLong(1);
+                } catch (Exception e) {
+                    return -1;
+                }
+            };
             return cmd.get("workload").equals("stream")
-                    ? LabWorkloads.stream(c, sockets, size, Integer.parseInt(cmd.getOrDefault("window", "2")), warmup, seconds)
+                    ? LabWorkloads.stream(c, sockets, size, Integer.parseInt(cmd.getOrDefault("window", "2")), warmup, seconds, serverBytes)
                     : LabWorkloads.pingPong(c, sockets, size, warmup, seconds);
         } finally {
             if (writer != null) {
@@ -223,8 +250,8 @@ public final class LabAgent {
         return r;
     }
 
-    /** {@code count} datagrams at {@code pps}, then the reflector's count of them: the loss of one direction. */
-    static Map<String, Object> udpLoss(InetSocketAddress to, int count, int pps) throws Exception {
+    /** {@code count} datagrams of {@code size} bytes at {@code pps}, then the reflector's count of them: the loss of one direction. */
+    static Map<String, Object> udpLoss(InetSocketAddress to, int count, int pps, int size) throws Exception {
         try (DatagramSocket s = new DatagramSocket()) {
             s.connect(to);
             s.setSoTimeout(300);
@@ -233,7 +260,7 @@ public final class LabAgent {
             }
             long interval = 1_000_000_000L / pps;
             long next = System.nanoTime();
-            byte[] b = new byte[64];
+            byte[] b = new byte[Math.max(1, size)];
             b[0] = 'L';
             long t0 = System.nanoTime();
             for (int i = 0; i < count; i++) {

@@ -71,6 +71,8 @@ public final class LabNetwork implements AutoCloseable {
     private BufferedReader delayLineOut;
     private final Thread hook;
     private boolean closed;
+    private boolean realtime;
+    private Path binary;
 
     private LabNetwork(Map<String, String> tools, Path workDir) {
         this.tools = tools;
@@ -188,7 +190,8 @@ public final class LabNetwork implements AutoCloseable {
             Files.write(src, in.readAllBytes());
         }
         Path bin = workDir.resolve("delayline");
-        must(List.of(tools.get("gcc"), "-O2", "-Wall", "-o", bin.toString(), src.toString()));
+        must(List.of(tools.get("gcc"), "-O2", "-Wall", "-o", bin.toString(), src.toString(), "-lm"));
+        this.binary = bin;
         must(List.of(tools.get("ip"), "netns", "add", clientNs));
         must(List.of(tools.get("ip"), "netns", "add", serverNs));
         delayLine = new ProcessBuilder(bin.toString(), "/run/netns/" + clientNs, TUN, "/run/netns/" + serverNs, TUN)
@@ -196,8 +199,12 @@ public final class LabNetwork implements AutoCloseable {
         delayLineIn = new OutputStreamWriter(delayLine.getOutputStream(), StandardCharsets.US_ASCII);
         delayLineOut = new BufferedReader(new InputStreamReader(delayLine.getInputStream(), StandardCharsets.US_ASCII));
         String ready = readLine(delayLineOut, 10_000);
-        if (!"ready".equals(ready)) {
+        if (ready == null || !ready.startsWith("ready")) {
             throw new IOException("the delay line did not start (said " + ready + ")");
+        }
+        realtime = ready.contains("realtime=1");
+        if (!realtime) {
+            LOG.warn("the delay line could not take a real-time priority (SCHED_FIFO): expect more delay jitter");
         }
         for (String[] side : new String[][] {{clientNs, CLIENT_ADDRESS, SERVER_ADDRESS}, {serverNs, SERVER_ADDRESS, CLIENT_ADDRESS}}) {
             must(List.of(tools.get("ip"), "-n", side[0], "link", "set", "lo", "up"));
@@ -270,6 +277,36 @@ public final class LabNetwork implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code count} ICMP echoes {@code intervalMicros} apart from the client namespace to the
+     * server's kernel, replies stamped by the client's kernel: the path's RTT without any JVM in it.
+     */
+    public Map<String, String> ping(int count, long intervalMicros) throws IOException {
+        Result r = run(List.of(tools.get("ip"), "netns", "exec", clientNs, binary.toString(), "ping", SERVER_ADDRESS,
+                String.valueOf(count), String.valueOf(intervalMicros)));
+        String line = r.output.lines().filter(l -> l.startsWith("ping ")).findFirst().orElse(null);
+        if (r.code != 0 || line == null) {
+            throw new IOException("the ICMP probe failed (" + r.code + "): " + r.output.strip());
+        }
+        return parse(line.substring(5));
+    }
+
+    /**
+     * The kernel's UDP counters in a namespace ({@code /proc/net/snmp}): datagrams delivered to
+     * sockets ({@code InDatagrams}) and dropped for a full receive buffer ({@code RcvbufErrors}).
+     * Both together are what reached the UDP layer, however late the receiving JVM reads.
+     */
+    public long[] udpCounters(boolean server) throws IOException {
+        Result r = run(List.of(tools.get("ip"), "netns", "exec", server ? serverNs : clientNs, "cat", "/proc/net/snmp"));
+        List<String> udp = r.output.lines().filter(l -> l.startsWith("Udp:")).toList();
+        if (udp.size() < 2) {
+            throw new IOException("no Udp lines in /proc/net/snmp: " + r.output);
+        }
+        List<String> names = List.of(udp.get(0).trim().split("\\s+"));
+        String[] values = udp.get(1).trim().split("\\s+");
+        return new long[] {Long.parseLong(values[names.indexOf("InDatagrams")]), Long.parseLong(values[names.indexOf("RcvbufErrors")])};
+    }
+
     /** "key=value key=value" as a map, in order. */
     static Map<String, String> parse(String line) {
         Map<String, String> m = new LinkedHashMap<>();
@@ -291,6 +328,11 @@ public final class LabNetwork implements AutoCloseable {
             processes.add(p);
         }
         return p;
+    }
+
+    /** Whether the delay line runs at a real-time priority (SCHED_FIFO), as it should. */
+    public boolean realtime() {
+        return realtime;
     }
 
     /** The namespace names, client then server (for messages). */

@@ -81,10 +81,10 @@ final class LabReport {
                 h.append(lossPlot(r, s, n, losses, transports, "pingpong", "p99_ms", "p99 ms", true));
             }
         }
-        h.append("</div>\n<h2>Goodput vs loss (N sockets each streaming 64 KiB messages, 2 in flight, echoed)</h2>\n<div class=\"panels\">");
+        h.append("</div>\n<h2>Goodput vs loss (N sockets each streaming 64 KiB messages, 2 in flight per socket, echoed; the bytes the server received per second)</h2>\n<div class=\"panels\">");
         for (Setting s : settings) {
             for (int n : ns) {
-                h.append(lossPlot(r, s, n, losses, transports, "stream", "goodput_mbit", "echoed Mbit/s", false));
+                h.append(lossPlot(r, s, n, losses, transports, "stream", "goodput_mbit", "Mbit/s received", false));
             }
         }
         double cdfLoss = losses.stream().min((a, b) -> Double.compare(Math.abs(a - 1), Math.abs(b - 1))).orElse(1.0);
@@ -117,7 +117,7 @@ final class LabReport {
                     .append(" packets/s delivered of ").append(esc(r.flood.getOrDefault("offered_pps", "?")))
                     .append(" offered (64 B UDP datagrams from one Java thread for 1 s; the lower of the sender and the delay line).</p>\n");
         }
-        h.append("<table><tr><th class=\"l\">configured</th><th>packets in</th><th>dropped</th><th>loss measured %</th><th>UDP RTT p50 ms</th><th>p99 ms</th><th>sd ms</th>"
+        h.append("<table><tr><th class=\"l\">configured</th><th>packets in</th><th>dropped</th><th>loss measured %</th><th>ICMP RTT p50 ms</th><th>p99 ms</th><th>sd ms</th>"
                 + "<th>delayed pkts</th><th>delay-line lateness p50 µs</th><th>p99 µs</th><th>p99.9 µs</th><th>max µs</th><th>queue overflow</th></tr>\n");
         for (LabResults.Condition c : r.conditions) {
             Map<String, String> d = c.delayLine();
@@ -127,7 +127,7 @@ final class LabReport {
                     v(c.rtt(), "rtt_sd_ms"), v(d, "delayed"), v(d, "late_p50_us"), v(d, "late_p99_us"), v(d, "late_p999_us"), v(d, "late_max_us"), overflow));
         }
         h.append("</table>\n<p class=\"note\">Packets in and dropped: the nftables counters on both sides' input over all of that condition's runs (TCP as it was). "
-                + "UDP RTT: 60 pings 3 ms apart through the same path. Lateness: how long after its due time the delay line wrote a delayed packet (its own jitter).</p>\n");
+                + "ICMP RTT: 60 echoes 3 ms apart from the client namespace, answered by the server's kernel, replies stamped by the client's kernel (no JVM in the figure). Lateness: how long after its due time the delay line wrote a delayed packet (its own jitter).</p>\n");
 
         h.append("<h2>All points</h2>\n<table><tr><th class=\"l\">condition</th><th class=\"l\">transport</th><th>TCP conns</th><th class=\"l\">workload</th><th>N</th>"
                 + "<th>samples</th><th>p50 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>max ms</th><th>goodput Mbit/s</th><th>slowest socket / fair share</th><th>open ms</th><th>failed opens</th><th>silent sockets</th></tr>\n");

@@ -67,6 +67,7 @@ final class LabResults {
     final List<Condition> conditions = new ArrayList<>();
     Map<String, String> flood = Map.of();
     double seconds;
+    boolean realtime;
     LabNetwork.Impairment traceImp;
     Path tracePath;
     Map<String, String> traceResult;
@@ -114,10 +115,11 @@ final class LabResults {
     private static final Pattern STREAM = Pattern.compile("\"stream\":(\\d+)");
 
     /**
-     * Inbound DATA frames of the traced connection in time order: the widest gap between two of
-     * them is a time when no stream received anything. The streams that had sent a message and
-     * were waiting when it began, and those that received within 5 ms after it ended, show it
-     * was one stall shared by all (TCP head-of-line blocking), not one slow stream.
+     * Inbound DATA frames of the traced connection in time order, while the sockets were still
+     * sending: a gap between two of them is a time when no stream received anything. Of the 20
+     * widest gaps, the widest through which at least half of the streams had a message out and
+     * were waiting is the stall (else the widest); the streams that received within 5 ms after
+     * it ended show it was one stall shared by all (TCP head-of-line blocking), not one slow stream.
      */
     static Stall longestStall(List<String> lines) {
         List<long[]> in = new ArrayList<>();   // {t, stream}
@@ -135,46 +137,65 @@ final class LabResults {
             (l.contains("\"dir\":\"in\"") ? in : out).add(e);
         }
         in.sort((a, b) -> Long.compare(a[0], b[0]));
-        if (in.size() < 3) {
+        out.sort((a, b) -> Long.compare(a[0], b[0]));
+        if (in.size() < 3 || out.isEmpty()) {
             return null;
         }
-        int best = 1;
+        // only while every socket was playing: after its last send the run is winding down
+        long lastSend = out.get(out.size() - 1)[0];
+        java.util.Set<Long> streams = new java.util.TreeSet<>();
+        out.forEach(e -> streams.add(e[1]));
         List<Double> gaps = new ArrayList<>();
-        for (int i = 1; i < in.size(); i++) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 1; i < in.size() && in.get(i)[0] <= lastSend; i++) {
             gaps.add((in.get(i)[0] - in.get(i - 1)[0]) / 1e6);
-            if (in.get(i)[0] - in.get(i - 1)[0] > in.get(best)[0] - in.get(best - 1)[0]) {
-                best = i;
-            }
+            order.add(i);
         }
-        long from = in.get(best - 1)[0];
-        long to = in.get(best)[0];
-        // waiting: sent DATA after its last inbound DATA before the gap began
-        Map<Long, Long> lastIn = new TreeMap<>();
-        Map<Long, Long> lastOut = new TreeMap<>();
-        for (long[] e : in) {
-            if (e[0] <= from) {
-                lastIn.put(e[1], e[0]);
-            }
+        if (gaps.isEmpty()) {
+            return null;
         }
-        for (long[] e : out) {
-            if (e[0] <= from) {
-                lastOut.put(e[1], e[0]);
-            }
-        }
-        int waiting = 0;
-        for (Map.Entry<Long, Long> o : lastOut.entrySet()) {
-            if (o.getValue() > lastIn.getOrDefault(o.getKey(), -1L)) {
-                waiting++;
-            }
-        }
-        java.util.Set<Long> released = new java.util.TreeSet<>();
-        for (long[] e : in) {
-            if (e[0] >= to && e[0] <= to + 5_000_000L) {
-                released.add(e[1]);
-            }
-        }
+        order.sort((a, b) -> Long.compare(in.get(b)[0] - in.get(b - 1)[0], in.get(a)[0] - in.get(a - 1)[0]));
         gaps.sort(Double::compare);
-        return new Stall(from, to, waiting, released.size(), gaps.get(gaps.size() / 2));
+        double median = gaps.get(gaps.size() / 2);
+        Stall first = null;
+        // the longest gaps first; the first one most streams were waiting through is the shared stall
+        for (int c = 0; c < Math.min(20, order.size()); c++) {
+            int i = order.get(c);
+            long from = in.get(i - 1)[0];
+            long to = in.get(i)[0];
+            Map<Long, Long> lastIn = new TreeMap<>();
+            Map<Long, Long> lastOut = new TreeMap<>();
+            for (long[] e : in) {
+                if (e[0] <= from) {
+                    lastIn.put(e[1], e[0]);
+                }
+            }
+            for (long[] e : out) {
+                if (e[0] <= from) {
+                    lastOut.put(e[1], e[0]);
+                }
+            }
+            int waiting = 0;
+            for (Map.Entry<Long, Long> o : lastOut.entrySet()) {
+                if (o.getValue() > lastIn.getOrDefault(o.getKey(), -1L)) {
+                    waiting++;
+                }
+            }
+            java.util.Set<Long> released = new java.util.TreeSet<>();
+            for (long[] e : in) {
+                if (e[0] >= to && e[0] <= to + 5_000_000L) {
+                    released.add(e[1]);
+                }
+            }
+            Stall st = new Stall(from, to, waiting, released.size(), median);
+            if (first == null) {
+                first = st;
+            }
+            if (waiting * 2 >= streams.size()) {
+                return st;
+            }
+        }
+        return first;
     }
 
     /** Shades the stall on the timeline; the x mapping is the one {@code trace timeline} uses (label 230 px, 20 px right margin). */
@@ -212,7 +233,7 @@ final class LabResults {
         return end < 0 ? svg : svg.substring(0, end) + mark + svg.substring(end + "</svg>".length());
     }
 
-    static final String[] ROW_KEYS = {"count", "seconds", "rate", "p50_ms", "p99_ms", "p999_ms", "max_ms", "mean_ms", "goodput_mbit",
+    static final String[] ROW_KEYS = {"count", "seconds", "rate", "p50_ms", "p99_ms", "p999_ms", "max_ms", "mean_ms", "goodput_mbit", "echo_mbit",
         "min_share", "max_share", "open_failed", "open_ms", "stalled", "ok", "error"};
 
     String csv() {
@@ -238,10 +259,11 @@ final class LabResults {
         b.append("  \"started\": ").append(q(started)).append(",\n  \"machine\": ").append(q(machine))
                 .append(",\n  \"command\": ").append(q(commandLine)).append(",\n  \"grid\": ").append(q(grid))
                 .append(String.format(Locale.ROOT, ",\n  \"seconds\": %.1f", seconds))
+                .append(",\n  \"delay_line_realtime\": ").append(realtime)
                 .append(",\n  \"path_ceiling\": ").append(obj(flood)).append(",\n  \"conditions\": [\n");
         for (int i = 0; i < conditions.size(); i++) {
             Condition c = conditions.get(i);
-            b.append("    {\"impairment\": ").append(imp(c.imp())).append(", \"udp_rtt\": ").append(obj(c.rtt()))
+            b.append("    {\"impairment\": ").append(imp(c.imp())).append(", \"icmp_rtt\": ").append(obj(c.rtt()))
                     .append(String.format(Locale.ROOT, ", \"packets_arrived\": %d, \"packets_dropped\": %d, \"measured_loss_percent\": %s",
                             c.arrived(), c.dropped(), num(c.measuredLossPercent())))
                     .append(", \"delay_line\": ").append(obj(c.delayLine())).append(i + 1 < conditions.size() ? "},\n" : "}\n");

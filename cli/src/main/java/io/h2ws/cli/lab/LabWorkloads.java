@@ -13,20 +13,25 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.net.http.WebSocket;
 
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
-import io.h2ws.cli.measure.H2wsLoadClients;
-import io.h2ws.cli.measure.LoadClient;
+import io.h2ws.H2wsClient;
+import io.h2ws.H2wsSocket;
+import io.h2ws.Transport;
+import io.h2ws.WebSocketOptions;
 import io.h2ws.cli.measure.Workloads;
+import io.h2ws.client.ClientBuilder;
 import io.h2ws.trace.TraceListener;
 
 /**
  * The lab's two workloads over an impaired path: N sockets ping-ponging small messages (every
  * round trip recorded, for percentiles and a CDF) and N sockets streaming large echoed messages
- * (goodput). Unlike {@link Workloads}, sockets open concurrently: one after another, 100 HTTP/1.1
+ * (goodput). Unlike {@code Workloads}, sockets open concurrently: one after another, 100 HTTP/1.1
  * handshakes at 100 ms RTT would take longer than the measurement.
  */
 final class LabWorkloads {
@@ -36,104 +41,125 @@ final class LabWorkloads {
 
     private LabWorkloads() {}
 
-    /**
-     * A client for a lab transport: {@code h1} (a TCP connection per socket), {@code h2} (one
-     * HTTP/2 connection), {@code h2k} ({@code connections} HTTP/2 connections, sockets spread
-     * round-robin) or {@code h2msg} (one connection, the message mapping).
-     */
-    static LoadClient client(String transport, URI uri, int connections, TraceListener trace) throws Exception {
-        return switch (transport) {
-            case "h1" -> H2wsLoadClients.create("h2ws-h1", uri, null, trace);
-            case "h2" -> H2wsLoadClients.create("h2ws-h2", uri, null, trace);
-            case "h2msg" -> H2wsLoadClients.create("h2ws-h2msg", uri, null, trace);
-            case "h2k" -> spread(uri, Math.max(1, connections), trace);
-            default -> throw new IllegalArgumentException("unknown transport " + transport);
-        };
+    /** Called for every part of an echoed message as the transport delivers it. */
+    interface Parts {
+        void onPart(H2wsSocket socket, int bytes, boolean last);
     }
 
-    /** K independent clients, so K HTTP/2 connections (each client keeps one per origin). */
-    private static LoadClient spread(URI uri, int k, TraceListener trace) throws Exception {
-        List<LoadClient> clients = new ArrayList<>();
-        for (int i = 0; i < k; i++) {
-            clients.add(H2wsLoadClients.create("h2ws-h2", uri, null, trace));
+    /**
+     * Sockets of a lab transport: {@code h1} (a TCP connection per socket), {@code h2} (one
+     * HTTP/2 connection), {@code h2k} ({@code connections} HTTP/2 connections, sockets spread
+     * round-robin: each client keeps one connection per origin) or {@code h2msg} (one
+     * connection, the message mapping). Parts rather than whole messages, so goodput counts
+     * bytes as they arrive and not in 64 KiB steps.
+     */
+    static final class Sockets implements AutoCloseable {
+        private final String transport;
+        private final URI uri;
+        private final List<H2wsClient> clients = new ArrayList<>();
+        private final AtomicInteger next = new AtomicInteger();
+
+        Sockets(String transport, URI uri, int connections, TraceListener trace) throws Exception {
+            if (!List.of("h1", "h2", "h2k", "h2msg").contains(transport)) {
+                throw new IllegalArgumentException("unknown transport " + transport);
+            }
+            this.transport = transport;
+            this.uri = uri;
+            int k = transport.equals("h2k") ? Math.max(1, connections) : 1;
+            for (int i = 0; i < k; i++) {
+                clients.add(H2wsClient.create(null, trace));
+            }
         }
-        AtomicInteger next = new AtomicInteger();
-        return new LoadClient() {
-            @Override
-            public String name() {
-                return "h2ws-h2x" + k;
-            }
 
-            @Override
-            public CompletableFuture<LoadSocket> open(Consumer<ByteBuffer> onMessage) {
-                return clients.get(Math.floorMod(next.getAndIncrement(), k)).open(onMessage);
+        CompletableFuture<H2wsSocket> open(Parts parts) {
+            H2wsClient c = clients.get(Math.floorMod(next.getAndIncrement(), clients.size()));
+            ClientBuilder b = c.newWebSocketBuilder()
+                    .options(WebSocketOptions.builder().maxMessageSize(64L << 20).maxFrameSize(64L << 20).build());
+            switch (transport) {
+                case "h1" -> b.transport(Transport.H1);
+                case "h2msg" -> b.messageMapping(true);
+                default -> b.transport(Transport.H2);
             }
+            return b.buildH2ws(uri, new WebSocket.Listener() {
+                @Override
+                public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
+                    parts.onPart((H2wsSocket) ws, data.remaining(), last);
+                    ws.request(1);
+                    return null;
+                }
+            });
+        }
 
-            @Override
-            public void close() {
-                clients.forEach(LoadClient::close);
+        @Override
+        public void close() {
+            for (H2wsClient c : clients) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    // closing at the end of a point: nothing to do about it
+                }
             }
-        };
+        }
     }
 
     /** Opens {@code n} sockets at once; a socket that fails or does not open in time is counted, not fatal. */
-    private static List<LoadClient.LoadSocket> openAll(LoadClient client, int n, List<Consumer<ByteBuffer>> handlers,
-                                                       List<LoadClient.LoadSocket[]> selves, int[] failed) {
-        List<CompletableFuture<LoadClient.LoadSocket>> fs = new ArrayList<>();
+    private static H2wsSocket[] openAll(Sockets client, int n, Parts parts, int[] failed) {
+        List<CompletableFuture<H2wsSocket>> fs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            fs.add(client.open(handlers.get(i)));
+            fs.add(client.open(parts));
         }
-        List<LoadClient.LoadSocket> open = new ArrayList<>();
+        H2wsSocket[] open = new H2wsSocket[n];
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         for (int i = 0; i < n; i++) {
             try {
-                LoadClient.LoadSocket s = fs.get(i).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                selves.get(i)[0] = s;
-                open.add(s);
+                open[i] = fs.get(i).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (Exception e) {
                 failed[0]++;
-                selves.get(i)[0] = null;
             }
         }
         return open;
     }
 
+    private static void closeAll(H2wsSocket[] open) {
+        for (H2wsSocket s : open) {
+            if (s != null && !s.isOutputClosed()) {
+                s.abort(); // a Close would queue behind the data still in flight and keep the path busy into the next point
+            }
+        }
+    }
+
     /** Round trips of {@code size}-byte messages, one in flight per socket; result keys as in {@link #toLine}. */
-    static Map<String, Object> pingPong(LoadClient client, int n, int size, Duration warmup, Duration duration) throws Exception {
+    static Map<String, Object> pingPong(Sockets client, int n, int size, Duration warmup, Duration duration) throws Exception {
         Recorder recorder = new Recorder(3_600_000_000L, 3);
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicBoolean recording = new AtomicBoolean(false);
         ByteBuffer payload = Workloads.payload(size);
-        List<Consumer<ByteBuffer>> handlers = new ArrayList<>();
-        List<LoadClient.LoadSocket[]> selves = new ArrayList<>();
-        long[] sentAt = new long[n];
-        AtomicLong[] perSocket = new AtomicLong[n];
-        for (int i = 0; i < n; i++) {
-            int me = i;
-            LoadClient.LoadSocket[] self = new LoadClient.LoadSocket[1];
-            selves.add(self);
-            perSocket[i] = new AtomicLong();
-            handlers.add(msg -> {
-                long now = System.nanoTime();
-                if (recording.get()) {
-                    recorder.recordValue(Math.max(1, (now - sentAt[me]) / 1000));
-                    perSocket[me].incrementAndGet();
-                }
-                if (running.get() && self[0] != null) {
-                    sentAt[me] = System.nanoTime();
-                    self[0].send(payload.duplicate());
-                }
-            });
-        }
+        Map<H2wsSocket, long[]> state = new ConcurrentHashMap<>(); // {sentAt, echoes while recording}
+        Parts parts = (socket, bytes, last) -> {
+            long[] st = state.get(socket);
+            if (!last || st == null) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (recording.get()) {
+                recorder.recordValue(Math.max(1, (now - st[0]) / 1000));
+                st[1]++;
+            }
+            if (running.get()) {
+                st[0] = System.nanoTime();
+                socket.sendBinary(payload.duplicate(), true);
+            }
+        };
         int[] failed = {0};
         long t0 = System.nanoTime();
-        List<LoadClient.LoadSocket> open = openAll(client, n, handlers, selves, failed);
+        H2wsSocket[] open = openAll(client, n, parts, failed);
         double openMillis = (System.nanoTime() - t0) / 1e6;
         try {
-            for (int i = 0; i < n; i++) {
-                if (selves.get(i)[0] != null) {
-                    sentAt[i] = System.nanoTime();
-                    selves.get(i)[0].send(payload.duplicate());
+            for (H2wsSocket s : open) {
+                if (s != null) {
+                    long[] st = {System.nanoTime(), 0};
+                    state.put(s, st);
+                    s.sendBinary(payload.duplicate(), true);
                 }
             }
             Thread.sleep(warmup.toMillis());
@@ -144,12 +170,7 @@ final class LabWorkloads {
             Histogram h = recorder.getIntervalHistogram();
             double secs = (System.nanoTime() - s0) / 1e9;
             recording.set(false);
-            long stalled = 0;
-            for (int i = 0; i < n; i++) {
-                if (selves.get(i)[0] != null && perSocket[i].get() == 0) {
-                    stalled++;
-                }
-            }
+            long stalled = state.values().stream().filter(st -> st[1] == 0).count();
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("count", h.getTotalCount());
             r.put("seconds", secs);
@@ -173,58 +194,59 @@ final class LabWorkloads {
             return r;
         } finally {
             running.set(false);
-            open.forEach(LoadClient.LoadSocket::close);
+            closeAll(open);
         }
     }
 
-    /** Echo goodput of {@code size}-byte messages, {@code window} in flight per socket. */
-    static Map<String, Object> stream(LoadClient client, int n, int size, int window, Duration warmup, Duration duration) throws Exception {
+    /**
+     * Goodput of {@code size}-byte messages, {@code window} in flight per socket: the bytes the
+     * server received during the measured interval ({@code serverBytes} reads its counter), and
+     * the bytes of echoes this side received, counted part by part.
+     */
+    static Map<String, Object> stream(Sockets client, int n, int size, int window, Duration warmup, Duration duration,
+                                      java.util.function.LongSupplier serverBytes) throws Exception {
         AtomicBoolean running = new AtomicBoolean(true);
         ByteBuffer payload = Workloads.payload(size);
-        List<Consumer<ByteBuffer>> handlers = new ArrayList<>();
-        List<LoadClient.LoadSocket[]> selves = new ArrayList<>();
-        AtomicLong[] perSocket = new AtomicLong[n];
-        for (int i = 0; i < n; i++) {
-            int me = i;
-            LoadClient.LoadSocket[] self = new LoadClient.LoadSocket[1];
-            selves.add(self);
-            perSocket[i] = new AtomicLong();
-            handlers.add(msg -> {
-                perSocket[me].addAndGet(msg.remaining());
-                if (running.get() && self[0] != null) {
-                    self[0].send(payload.duplicate());
-                }
-            });
-        }
+        Map<H2wsSocket, AtomicLong> received = new ConcurrentHashMap<>();
+        Parts parts = (socket, bytes, last) -> {
+            AtomicLong mine = received.get(socket);
+            if (mine == null) {
+                return;
+            }
+            mine.addAndGet(bytes);
+            if (last && running.get()) {
+                socket.sendBinary(payload.duplicate(), true);
+            }
+        };
         int[] failed = {0};
         long t0 = System.nanoTime();
-        List<LoadClient.LoadSocket> open = openAll(client, n, handlers, selves, failed);
+        H2wsSocket[] open = openAll(client, n, parts, failed);
         double openMillis = (System.nanoTime() - t0) / 1e6;
         try {
-            for (int i = 0; i < n; i++) {
-                if (selves.get(i)[0] != null) {
+            List<AtomicLong> counters = new ArrayList<>();
+            for (H2wsSocket s : open) {
+                if (s != null) {
+                    AtomicLong c = new AtomicLong();
+                    counters.add(c);
+                    received.put(s, c);
                     for (int w = 0; w < window; w++) {
-                        selves.get(i)[0].send(payload.duplicate());
+                        s.sendBinary(payload.duplicate(), true);
                     }
                 }
             }
             Thread.sleep(warmup.toMillis());
-            long[] before = new long[n];
-            for (int i = 0; i < n; i++) {
-                before[i] = perSocket[i].get();
-            }
+            long serverBefore = serverBytes.getAsLong();
+            long[] before = counters.stream().mapToLong(AtomicLong::get).toArray();
             long s0 = System.nanoTime();
             Thread.sleep(duration.toMillis());
             double secs = (System.nanoTime() - s0) / 1e9;
+            long serverAfter = serverBytes.getAsLong();
             long total = 0;
             long stalled = 0;
             long min = Long.MAX_VALUE;
             long max = 0;
-            for (int i = 0; i < n; i++) {
-                if (selves.get(i)[0] == null) {
-                    continue;
-                }
-                long d = perSocket[i].get() - before[i];
+            for (int i = 0; i < counters.size(); i++) {
+                long d = counters.get(i).get() - before[i];
                 total += d;
                 min = Math.min(min, d);
                 max = Math.max(max, d);
@@ -233,11 +255,13 @@ final class LabWorkloads {
                 }
             }
             Map<String, Object> r = new LinkedHashMap<>();
-            r.put("count", total / Math.max(1, size));
+            r.put("count", total);
             r.put("seconds", secs);
-            r.put("goodput_mbit", total * 8 / secs / 1e6);
-            // the slowest and fastest socket's share of the fair share: 1 and 1 is perfectly even
-            double fair = open.isEmpty() ? 0 : total / (double) open.size();
+            // upstream, where the server received it (a query lost twenty times over leaves it unknown: -1)
+            r.put("goodput_mbit", serverBefore < 0 || serverAfter < 0 ? -1.0 : (serverAfter - serverBefore) * 8 / secs / 1e6);
+            r.put("echo_mbit", total * 8 / secs / 1e6);
+            // the slowest and fastest socket against the fair share: 1 and 1 is perfectly even
+            double fair = counters.isEmpty() ? 0 : total / (double) counters.size();
             r.put("min_share", fair == 0 || min == Long.MAX_VALUE ? 0 : min / fair);
             r.put("max_share", fair == 0 ? 0 : max / fair);
             r.put("open_failed", failed[0]);
@@ -246,7 +270,7 @@ final class LabWorkloads {
             return r;
         } finally {
             running.set(false);
-            open.forEach(LoadClient.LoadSocket::close);
+            closeAll(open);
         }
     }
 
