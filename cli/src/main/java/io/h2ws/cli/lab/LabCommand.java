@@ -248,7 +248,7 @@ public final class LabCommand implements Callable<Integer> {
     }
 
     private String commandLine() {
-        return "h2ws lab " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        return "h2ws " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
     }
 
     static String machine() {
