@@ -81,10 +81,10 @@ final class LabReport {
                 h.append(lossPlot(r, s, n, losses, transports, "pingpong", "p99_ms", "p99 ms", true));
             }
         }
-        h.append("</div>\n<h2>Goodput vs loss (N sockets each streaming 64 KiB messages, 2 in flight per socket, echoed; the bytes the server received per second)</h2>\n<div class=\"panels\">");
+        h.append("</div>\n<h2>Goodput vs loss (N sockets each streaming 64 KiB messages, 2 in flight per socket, echoed; the bytes the server's TCP acknowledged per second)</h2>\n<div class=\"panels\">");
         for (Setting s : settings) {
             for (int n : ns) {
-                h.append(lossPlot(r, s, n, losses, transports, "stream", "goodput_mbit", "Mbit/s received", false));
+                h.append(lossPlot(r, s, n, losses, transports, "stream", "goodput_mbit", "Mbit/s acknowledged", false));
             }
         }
         double cdfLoss = losses.stream().min((a, b) -> Double.compare(Math.abs(a - 1), Math.abs(b - 1))).orElse(1.0);

@@ -233,7 +233,7 @@ final class LabResults {
         return end < 0 ? svg : svg.substring(0, end) + mark + svg.substring(end + "</svg>".length());
     }
 
-    static final String[] ROW_KEYS = {"count", "seconds", "rate", "p50_ms", "p99_ms", "p999_ms", "max_ms", "mean_ms", "goodput_mbit", "echo_mbit",
+    static final String[] ROW_KEYS = {"count", "seconds", "rate", "p50_ms", "p99_ms", "p999_ms", "max_ms", "mean_ms", "goodput_mbit", "server_msg_mbit", "echo_mbit",
         "min_share", "max_share", "open_failed", "open_ms", "stalled", "ok", "error"};
 
     String csv() {
