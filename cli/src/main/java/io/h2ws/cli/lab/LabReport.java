@@ -102,7 +102,7 @@ final class LabReport {
             if (r.stall != null) {
                 h.append(String.format(Locale.ROOT, "<p>Six sockets ping-pong 16 B on one HTTP/2 connection; the client's trace, drawn by <code>h2ws trace timeline</code>. "
                                 + "The dashed box is the longest time no stream received a DATA frame: <b>%.0f ms</b> (the median gap between inbound DATA frames is %.1f ms). "
-                                + "%d of the streams were waiting for an echo when it began and %d received within 5 ms after it ended: one lost TCP segment held back every stream behind it. "
+                                + "%d of the streams had a message out, unanswered, through its second half and %d received within 5 ms after it ended: one lost TCP segment held back every stream behind it. "
                                 + "Trace file: <code>%s</code>.</p>\n",
                         r.stall.millis(), r.stall.typicalGapMillis(), r.stall.streamsWaiting(), r.stall.streamsReleased(), esc(String.valueOf(r.tracePath.getFileName()))));
             }

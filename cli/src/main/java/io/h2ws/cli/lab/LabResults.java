@@ -117,8 +117,8 @@ final class LabResults {
     /**
      * Inbound DATA frames of the traced connection in time order, while the sockets were still
      * sending: a gap between two of them is a time when no stream received anything. Of the 20
-     * widest gaps, the widest through which at least half of the streams had a message out and
-     * were waiting is the stall (else the widest); the streams that received within 5 ms after
+     * widest gaps, the widest through whose second half at least half of the streams had a
+     * message out, unanswered, is the stall (else the widest); the streams that received within 5 ms after
      * it ended show it was one stall shared by all (TCP head-of-line blocking), not one slow stream.
      */
     static Stall longestStall(List<String> lines) {
@@ -163,6 +163,8 @@ final class LabResults {
             int i = order.get(c);
             long from = in.get(i - 1)[0];
             long to = in.get(i)[0];
+            // waiting: a message out, unanswered, through at least the second half of the gap
+            long half = from + (to - from) / 2;
             Map<Long, Long> lastIn = new TreeMap<>();
             Map<Long, Long> lastOut = new TreeMap<>();
             for (long[] e : in) {
@@ -171,7 +173,7 @@ final class LabResults {
                 }
             }
             for (long[] e : out) {
-                if (e[0] <= from) {
+                if (e[0] <= half) {
                     lastOut.put(e[1], e[0]);
                 }
             }
