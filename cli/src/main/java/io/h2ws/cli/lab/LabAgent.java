@@ -38,7 +38,8 @@ import io.h2ws.trace.JsonLinesTraceWriter;
  *
  * UDP datagrams to the reflector start with a kind byte: 'P' is echoed back, 'L' is counted,
  * 'Q' is answered with 'A' and the count, 'R' zeroes the count and is answered 'r', 'B' is
- * answered with 'b' and the binary message bytes the echo endpoint has received.
+ * answered with 'b' and the binary message bytes the echo endpoint has received, 'S' with 's'
+ * and the server's open sockets.
  */
 public final class LabAgent {
 
@@ -79,7 +80,7 @@ public final class LabAgent {
                         .options(WebSocketOptions.builder().maxMessageSize(limit).maxFrameSize(limit).build()).build())
                 .build().start();
              DatagramSocket reflector = new DatagramSocket(new InetSocketAddress(host, udp))) {
-            Thread t = new Thread(() -> reflect(reflector), "h2ws-lab-reflector");
+            Thread t = new Thread(() -> reflect(reflector, server::openSockets), "h2ws-lab-reflector");
             t.setDaemon(true);
             t.start();
             out.println("ready port=" + server.port());
@@ -89,7 +90,7 @@ public final class LabAgent {
         }
     }
 
-    private static void reflect(DatagramSocket socket) {
+    private static void reflect(DatagramSocket socket, java.util.function.IntSupplier openSockets) {
         byte[] buf = new byte[2048];
         long counted = 0;
         try {
@@ -106,6 +107,10 @@ public final class LabAgent {
                     }
                     case 'B' -> {
                         byte[] a = ByteBuffer.allocate(9).put((byte) 'b').putLong(CountingEcho.RECEIVED.get()).array();
+                        socket.send(new DatagramPacket(a, a.length, p.getSocketAddress()));
+                    }
+                    case 'S' -> {
+                        byte[] a = ByteBuffer.allocate(9).put((byte) 's').putLong(openSockets.getAsInt()).array();
                         socket.send(new DatagramPacket(a, a.length, p.getSocketAddress()));
                     }
                     case 'R' -> {
@@ -157,6 +162,8 @@ public final class LabAgent {
         int size = Integer.parseInt(cmd.get("size"));
         String trace = cmd.get("trace");
         JsonLinesTraceWriter writer = trace == null ? null : new JsonLinesTraceWriter(Path.of(trace), "client");
+        Map<String, Object> result;
+        int baseline = Math.max(0, serverOpen(reflector));
         try (LabWorkloads.Sockets c = new LabWorkloads.Sockets(transport, uri, Math.min(connections, sockets), writer);
              DatagramSocket q = new DatagramSocket()) {
             q.connect(reflector);
@@ -169,7 +176,7 @@ public final class LabAgent {
                     return -1;
                 }
             };
-            return cmd.get("workload").equals("stream")
+            result = cmd.get("workload").equals("stream")
                     ? LabWorkloads.stream(c, sockets, size, Integer.parseInt(cmd.getOrDefault("window", "2")), warmup, seconds, serverBytes,
                             () -> tcpAcked(uri.getPort()))
                     : LabWorkloads.pingPong(c, sockets, size, warmup, seconds);
@@ -177,6 +184,37 @@ public final class LabAgent {
             if (writer != null) {
                 writer.close();
             }
+        }
+        // the server still open on sockets this point aborted, reading what they had sent, would
+        // carry this point's load into the next one: wait (bounded) until it is back to where it
+        // was before the point, or its count stops falling for a second, and say what is left
+        long t0 = System.nanoTime();
+        int atClose = serverOpen(reflector) - baseline;
+        int left = atClose;
+        long steadySince = System.nanoTime();
+        while (left > 0 && System.nanoTime() - t0 < 10_000_000_000L && System.nanoTime() - steadySince < 1_000_000_000L) {
+            Thread.sleep(100);
+            int now = serverOpen(reflector) - baseline;
+            if (now < left) {
+                steadySince = System.nanoTime();
+            }
+            left = now;
+        }
+        result.put("lingering_at_close", atClose);
+        result.put("lingering_after", left);
+        result.put("lingering_ms", (System.nanoTime() - t0) / 1e6);
+        return result;
+    }
+
+    /** The server's open sockets, or -1 when its reflector does not answer. */
+    private static int serverOpen(InetSocketAddress reflector) {
+        try (DatagramSocket q = new DatagramSocket()) {
+            q.connect(reflector);
+            q.setSoTimeout(300);
+            ByteBuffer a = query(q, 'S', 's');
+            return a == null ? -1 : (int) a.getLong(1);
+        } catch (Exception e) {
+            return -1;
         }
     }
 

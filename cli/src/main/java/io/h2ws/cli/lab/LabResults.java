@@ -236,7 +236,7 @@ final class LabResults {
     }
 
     static final String[] ROW_KEYS = {"count", "seconds", "rate", "p50_ms", "p99_ms", "p999_ms", "max_ms", "mean_ms", "goodput_mbit", "server_msg_mbit", "echo_mbit",
-        "min_share", "max_share", "open_failed", "open_ms", "stalled", "ok", "error"};
+        "min_share", "max_share", "open_failed", "open_ms", "stalled", "lingering_at_close", "lingering_after", "lingering_ms", "ok", "error"};
 
     String csv() {
         StringBuilder b = new StringBuilder("loss_percent,rtt_ms,rate_mbit,reorder_percent,transport,tcp_connections,workload,sockets");
