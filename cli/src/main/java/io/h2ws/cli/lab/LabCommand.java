@@ -188,7 +188,7 @@ public final class LabCommand implements Callable<Integer> {
         // a streaming socket may rightly see no whole echo in a short interval; a ping-pong socket may not
         String extra = (!"0".equals(r.get("open_failed")) ? " open_failed=" + r.get("open_failed") : "")
                 + (!"0".equals(r.get("stalled")) && !workload.equals("stream") ? " silent=" + r.get("stalled") : "")
-                + (r.containsKey("lingering_after") && !"0".equals(r.get("lingering_after")) ? " server_still_open=" + r.get("lingering_after") : "");
+                + (r.containsKey("lingering_after") && Double.parseDouble(r.get("lingering_after")) > 0 ? " server_still_open=" + r.get("lingering_after") : "");
         return (workload.equals("stream")
                 ? "goodput " + r.get("goodput_mbit") + " Mbit/s"
                 : "p50 " + r.get("p50_ms") + " p99 " + r.get("p99_ms") + " p99.9 " + r.get("p999_ms") + " ms (" + r.get("count") + ")") + extra;

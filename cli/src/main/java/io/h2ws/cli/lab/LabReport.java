@@ -40,7 +40,7 @@ final class LabReport {
     static String html(LabResults r, String csvName, String jsonName) {
         StringBuilder h = new StringBuilder(256 * 1024);
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><title>h2ws impairment lab</title>\n<style>")
-                .append("body{font:14px/1.45 system-ui,sans-serif;max-width:80em;margin:1.5em auto;padding:0 1em;color:#222}")
+                .append("body{font:14px/1.45 system-ui,sans-serif;max-width:88em;margin:1.5em auto;padding:0 1em;color:#222}")
                 .append("table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:12px}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right}")
                 .append("th{background:#f3f3f3}td.l,th.l{text-align:left}.panels svg{display:inline-block;margin:0 .6em .8em 0;vertical-align:top}")
                 .append(".note{color:#555;font-size:13px}.legend span{display:inline-block;margin-right:1.2em}.legend i{display:inline-block;width:22px;height:4px;vertical-align:middle;margin-right:.3em}")
