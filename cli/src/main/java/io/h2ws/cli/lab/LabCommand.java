@@ -38,7 +38,7 @@ public final class LabCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--quick", description = "A short grid for CI, under a minute: loss 0,1,5 %%, RTT 20 ms, 10 Mbit/s, 10 sockets, 0.5 s per point.")
+    @Option(names = "--quick", description = "A short grid for CI, under a minute: loss 0,1,5 %%, RTT 20 ms, 10 Mbit/s, 10 sockets, 0.4 s per point.")
     boolean quick;
 
     @Option(names = "--out", defaultValue = "h2ws-lab.html",
@@ -74,7 +74,7 @@ public final class LabCommand implements Callable<Integer> {
             description = "pingpong (16 B round trips: latency) and stream (64 KiB messages, 2 in flight per socket: goodput). Default ${DEFAULT-VALUE}.")
     List<String> workloads;
 
-    @Option(names = "--seconds", description = "Measured seconds per point (default 2; quick 0.5).")
+    @Option(names = "--seconds", description = "Measured seconds per point (default 2; quick 0.4).")
     Double seconds;
 
     @Option(names = "--trace-loss", defaultValue = "2", description = "Loss in %% for the traced h2 run drawn as a timeline; negative skips it (default ${DEFAULT-VALUE}).")
@@ -109,11 +109,14 @@ public final class LabCommand implements Callable<Integer> {
                     + (net.realtime() ? "" : "; the delay line has no real-time priority: expect more jitter"));
             results.realtime = net.realtime();
             o.flush();
-            Agent server = Agent.start(net, true);
-            Agent client = Agent.start(net, false);
+            // both JVMs start at once: a second or two off the quick run
+            Agent server = Agent.launch(net, true);
+            Agent client = Agent.launch(net, false);
+            server.awaitReady();
+            client.awaitReady();
             // the delay line's packet-rate ceiling, on a clean path
             net.impair(new LabNetwork.Impairment(0, 0, 0));
-            results.flood = client.call("flood seconds=1 size=64", 30);
+            results.flood = client.call("flood seconds=" + (quick ? "0.5" : "1") + " size=64", 30);
             o.printf(Locale.ROOT, "path ceiling: %s packets/s delivered of %s offered (64 B UDP, one Java sender)%n",
                     results.flood.get("delivered_pps"), results.flood.get("offered_pps"));
             // both JVMs are cold: untimed runs first, or the first points measure the JIT (h1's code, and
@@ -158,7 +161,7 @@ public final class LabCommand implements Callable<Integer> {
                 LabNetwork.Impairment imp = new LabNetwork.Impairment(traceLoss, traceRtt, 0);
                 net.impair(imp);
                 Path trace = dir.resolve(base + ".trace.jsonl");
-                Map<String, String> r = client.call(String.format(Locale.ROOT, "run transport=h2 workload=pingpong sockets=6 connections=1 seconds=%s warmup=0.2 size=16 trace=%s", quick ? 1.0 : 1.5, trace), 120);
+                Map<String, String> r = client.call(String.format(Locale.ROOT, "run transport=h2 workload=pingpong sockets=6 connections=1 seconds=%s warmup=0.2 size=16 trace=%s", quick ? 0.8 : 1.5, trace), 120);
                 results.traceRun(imp, trace, r);
                 o.println("traced h2 run under " + imp.describe() + ": " + trace);
             }
@@ -227,7 +230,7 @@ public final class LabCommand implements Callable<Integer> {
         List<Double> r = rate != null ? rate : List.of(10.0);
         List<Double> re = reorder != null ? reorder : List.of(0.0);
         List<Integer> n = sockets != null ? sockets : quick ? List.of(10) : List.of(1, 10, 100);
-        double s = seconds != null ? seconds : quick ? 0.5 : 2.0;
+        double s = seconds != null ? seconds : quick ? 0.4 : 2.0;
         double warm = quick ? 0.2 : 0.5;
         String problem = null;
         if (l.stream().anyMatch(x -> x < 0 || x > 100) || d.stream().anyMatch(x -> x < 0 || x > 10_000)
@@ -276,16 +279,30 @@ public final class LabCommand implements Callable<Integer> {
             this.outLines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         }
 
+        /** Starts an agent and waits (bounded) until it says it is ready. */
         static Agent start(LabNetwork net, boolean server) throws IOException {
+            Agent a = launch(net, server);
+            a.awaitReady();
+            return a;
+        }
+
+        private boolean server;
+
+        /** Starts an agent; {@link #awaitReady()} before the first call. */
+        static Agent launch(LabNetwork net, boolean server) throws IOException {
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx1g", "-cp", System.getProperty("java.class.path"), LabAgent.class.getName(),
                     server ? "server" : "client", LabNetwork.SERVER_ADDRESS, String.valueOf(HTTP_PORT), String.valueOf(UDP_PORT)));
             Agent a = new Agent(net.exec(server, cmd));
-            String ready = LabNetwork.readLine(a.outLines, 60_000);
+            a.server = server;
+            return a;
+        }
+
+        void awaitReady() throws IOException {
+            String ready = LabNetwork.readLine(outLines, 60_000);
             if (ready == null || !ready.startsWith("ready")) {
                 throw new IOException("the " + (server ? "server" : "client") + " agent did not start (said " + ready + ")");
             }
-            return a;
         }
 
         /** Sends one command and waits (bounded) for its result line. */
