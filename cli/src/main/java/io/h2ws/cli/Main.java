@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The h2ws command: serve, connect and compare. */
 @Command(name = "h2ws", mixinStandardHelpOptions = true, version = "h2ws 0.1.0",
         description = "WebSocket over HTTP/2 (RFC 8441) and HTTP/1.1 (RFC 6455).",
-        subcommands = {ServeCommand.class, ConnectCommand.class, CompareCommand.class, SoakCommand.class, io.h2ws.cli.trace.TraceCommand.class,
+        subcommands = {ServeCommand.class, ConnectCommand.class, CompareCommand.class, SoakCommand.class, io.h2ws.cli.trace.TraceCommand.class, io.h2ws.cli.lab.LabCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
