@@ -268,6 +268,22 @@ class CliIT {
     }
 
     @Test
+    @DisplayName("compare tears its h2msg clients down quietly: no stack trace on stderr (a stopped pool used to reject the sockets' last tasks)")
+    void compareTeardownPrintsNoStackTrace(@TempDir Path dir) throws Exception {
+        // 200 idle sockets closed at once, then the client: the teardown that printed Jetty's
+        // RejectedExecutionException traces in two runs out of three
+        Path stderr = dir.resolve("stderr.txt"); // a file: traces could fill a pipe and block compare
+        Process p = new ProcessBuilder(javaBin(), "-jar", JAR.toString(), "compare", "--transports", "h2,h2msg",
+                "--sockets", "1,100", "--sizes", "16", "--seconds", "0.2", "--open", "50", "--idle", "200",
+                "--report", dir.resolve("r.html").toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(stderr.toFile()).start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "compare finished");
+        String err = Files.readString(stderr);
+        assertEquals(0, p.exitValue(), err);
+        assertFalse(Pattern.compile("(?m)^\\s+at |Exception|WARN").matcher(err).find(), "stderr: " + err);
+    }
+
+    @Test
     @DisplayName("compare --tls: every table over TLS, and the new-client open row with the h1/h2 ratio")
     void compareTlsTiny(@TempDir Path dir) throws Exception {
         Path report = dir.resolve("r.html");

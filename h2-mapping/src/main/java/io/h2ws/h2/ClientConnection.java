@@ -49,6 +49,13 @@ final class ClientConnection implements Session.Listener {
         return sockets.isDead();
     }
 
+    /** Jetty has not yet reported this connection closed or failed. */
+    boolean isOpen() {
+        synchronized (origin) {
+            return state != State.CLOSED;
+        }
+    }
+
     private boolean hasStreams() {
         synchronized (origin) {
             return active > 0 || !sockets.isEmpty();
