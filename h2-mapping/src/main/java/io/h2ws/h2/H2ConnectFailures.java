@@ -36,7 +36,7 @@ final class H2ConnectFailures {
             String detail = alpn.isEmpty() ? "TLS chose no ALPN protocol, so no h2" : "TLS chose ALPN " + alpn + ", not h2";
             return uri -> new Http2NotSpokenException(uri, detail, failure);
         }
-        if (session != null && alpn == null) {
+        if (session != null && alpn == null && parseError(failure)) {
             // cleartext: nothing but a SETTINGS frame may come first (RFC 9113 section 3.4)
             return uri -> new Http2NotSpokenException(uri, "no SETTINGS in answer to the h2c preface, "
                     + "it answered what HTTP/2 reads as " + failure.getMessage(), failure);
@@ -46,6 +46,14 @@ final class H2ConnectFailures {
                     + failure.getMessage(), failure);
         }
         return otherwise;
+    }
+
+    /**
+     * Jetty's parser refused the bytes ("frame_size_error/invalid_frame_length"), as opposed to a
+     * reset or a timeout, which say nothing about what the server speaks.
+     */
+    private static boolean parseError(Throwable failure) {
+        return failure != null && failure.getMessage() != null && failure.getMessage().matches("[a-z_]+_error/[a-z_]+");
     }
 
     /** The reason for a non-2xx answer to the extended CONNECT. */
