@@ -58,6 +58,10 @@ final class ConnectCommand implements Callable<Integer> {
     @Option(names = "--insecure", description = "Trust any TLS certificate (for self-signed test servers).")
     boolean insecure;
 
+    @Option(names = "--cacert", paramLabel = "FILE",
+            description = "Trust the TLS certificate(s) in FILE (PEM) instead of the JVM's default authorities.")
+    java.nio.file.Path cacert;
+
     @Option(names = "--deflate", description = "Offer permessage-deflate (RFC 7692) with the default settings.")
     boolean deflate;
 
@@ -79,8 +83,17 @@ final class ConnectCommand implements Callable<Integer> {
         if (url.getScheme() == null || !url.getScheme().matches("(?i)wss?")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "URL must start with ws:// or wss://: " + url);
         }
+        if (insecure && cacert != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--insecure trusts any certificate: drop --cacert, or drop --insecure");
+        }
+        SSLContext tls;
+        try {
+            tls = insecure ? trustAll() : cacert != null ? ConnectErrors.trusting(cacert) : null;
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--cacert " + cacert + ": " + e.getMessage());
+        }
         try (io.h2ws.trace.JsonLinesTraceWriter traceWriter = trace == null ? null : new io.h2ws.trace.JsonLinesTraceWriter(trace, "client");
-             H2wsClient client = H2wsClient.create(insecure ? trustAll() : null, traceWriter, true)) {
+             H2wsClient client = H2wsClient.create(tls, traceWriter, true)) {
             ClientBuilder b = client.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(connectTimeout));
             switch (transport.toLowerCase()) {
                 case "auto" -> b.transport(Transport.AUTO);
@@ -158,8 +171,7 @@ final class ConnectCommand implements Callable<Integer> {
             try {
                 ws = b.buildH2ws(url, printer).get(connectTimeout + 5L, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
-                Throwable c = e.getCause();
-                err.println("h2ws: cannot connect to " + url + ": " + (c.getMessage() == null ? c : c.getMessage()));
+                err.println(ConnectErrors.explain(url, transport.toLowerCase(), e.getCause()));
                 err.flush();
                 return 1;
             }

@@ -138,9 +138,140 @@ class CliIT {
         Run h1 = connect("tls h1\n", url, "--insecure", "--transport", "h1");
         assertEquals(0, h1.exit(), h1.err());
         assertTrue(h1.err().contains("over HTTP/1.1 with TLS"), h1.err());
-        Run untrusted = connect("x\n", url);
-        assertEquals(1, untrusted.exit(), "a self-signed certificate is refused without --insecure");
-        assertTrue(untrusted.err().contains("cannot connect"), untrusted.err());
+        for (String t : new String[] {"auto", "h1", "h2"}) {
+            Run untrusted = connect("x\n", url, "--transport", t);
+            assertEquals(1, untrusted.exit(), "a self-signed certificate is refused without --insecure");
+            assertTrue(untrusted.err().contains("cannot connect"), untrusted.err());
+            // the cause in words, and both ways past it
+            assertTrue(untrusted.err().contains("certificate is not trusted (self-signed"), t + ": " + untrusted.err());
+            assertTrue(untrusted.err().contains("--cacert FILE") && untrusted.err().contains("--insecure"), t + ": " + untrusted.err());
+        }
+    }
+
+    @Test
+    @DisplayName("connect --cacert FILE trusts the PEM certificate in FILE, over HTTP/2 and HTTP/1.1; a file without one is a usage error")
+    void connectCacert(@TempDir Path dir) throws Exception {
+        // the serve process's self-signed certificate, as a user would save it from the server
+        javax.net.ssl.SSLContext any = javax.net.ssl.SSLContext.getInstance("TLS");
+        any.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+            @Override
+            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {
+            }
+
+            @Override
+            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {
+            }
+
+            @Override
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        }}, null);
+        java.security.cert.Certificate cert;
+        try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) any.getSocketFactory().createSocket("127.0.0.1", tlsPort)) {
+            s.setSoTimeout(10_000);
+            s.startHandshake();
+            cert = s.getSession().getPeerCertificates()[0];
+        }
+        Path pem = dir.resolve("server.pem");
+        Files.writeString(pem, "-----BEGIN CERTIFICATE-----\n"
+                + java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(cert.getEncoded())
+                + "\n-----END CERTIFICATE-----\n");
+        String url = "wss://127.0.0.1:" + tlsPort + "/echo";
+        Run h2 = connect("trusted\n", url, "--cacert", pem.toString());
+        assertEquals(0, h2.exit(), h2.err());
+        assertEquals("trusted\n", h2.out());
+        assertTrue(h2.err().contains("over HTTP/2 with TLS"), h2.err());
+        Run h1 = connect("trusted\n", url, "--cacert", pem.toString(), "--transport", "h1");
+        assertEquals(0, h1.exit(), h1.err());
+        assertTrue(h1.err().contains("over HTTP/1.1 with TLS"), h1.err());
+        Path empty = Files.writeString(dir.resolve("empty.pem"), "not a certificate\n");
+        Run bad = connect("", url, "--cacert", empty.toString());
+        assertEquals(2, bad.exit(), bad.err());
+        assertTrue(bad.err().contains("--cacert " + empty), bad.err());
+    }
+
+    @Test
+    @DisplayName("connect --transport h2 against an HTTP/1.1-only server, cleartext and TLS: says the server does not speak HTTP/2 and suggests --transport auto")
+    void connectH2ToHttp11OnlyServer(@TempDir Path dir) throws Exception {
+        io.h2ws.tls.SelfSignedCertificate cert = io.h2ws.tls.SelfSignedCertificate.generate();
+        Path pem = dir.resolve("server.pem");
+        Files.writeString(pem, "-----BEGIN CERTIFICATE-----\n"
+                + java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(cert.certificate().getEncoded())
+                + "\n-----END CERTIFICATE-----\n");
+        Server server = new Server();
+        ServerConnector plain = new ServerConnector(server, new HttpConnectionFactory());
+        plain.setHost("127.0.0.1");
+        server.addConnector(plain);
+        org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+        ssl.setSslContext(cert.serverContext());
+        org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory alpn = new org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory("http/1.1");
+        alpn.setDefaultProtocol("http/1.1");
+        ServerConnector tls = new ServerConnector(server, new org.eclipse.jetty.server.SslConnectionFactory(ssl, "alpn"), alpn, new HttpConnectionFactory());
+        tls.setHost("127.0.0.1");
+        server.addConnector(tls);
+        Endpoints endpoints = new Endpoints().add(Endpoint.builder("/echo").listener(EchoListener::new).build());
+        server.setHandler(new H1UpgradeHandler(endpoints, new OpenSockets(), null));
+        server.start();
+        try {
+            Run[] runs = {connect("x\n", "ws://127.0.0.1:" + plain.getLocalPort() + "/echo", "--transport", "h2"),
+                connect("x\n", "wss://127.0.0.1:" + tls.getLocalPort() + "/echo", "--transport", "h2", "--cacert", pem.toString())};
+            for (Run r : runs) {
+                assertEquals(1, r.exit(), r.err());
+                assertTrue(r.err().contains("the server does not speak HTTP/2"), r.err());
+                assertTrue(r.err().contains("use --transport auto"), r.err());
+            }
+            // the remedy works
+            Run auto = connect("x\n", "wss://127.0.0.1:" + tls.getLocalPort() + "/echo", "--cacert", pem.toString());
+            assertEquals(0, auto.exit(), auto.err());
+            assertTrue(auto.err().contains("over HTTP/1.1 with TLS"), auto.err());
+        } finally {
+            server.stop();
+        }
+    }
+
+    @Test
+    @DisplayName("connect --transport h2msg through nghttpx: the 400 is explained as an intermediary that does not know the :protocol, with spec-notes/proxies.md and --transport h2")
+    void connectMessageMappingThroughProxy(@TempDir Path dir) throws Exception {
+        Path nghttpx = Path.of("/usr/sbin/nghttpx");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(nghttpx),
+                "nghttpx is not installed (Debian package nghttp2-proxy); run .ci/install-proxies.sh");
+        int front;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            front = s.getLocalPort();
+        }
+        Process proxy = new ProcessBuilder(nghttpx.toString(), "--conf=/dev/null", "--frontend=127.0.0.1," + front + ";no-tls",
+                "--backend=127.0.0.1," + port + ";;proto=h2", "--workers=1", "--single-process",
+                "--errorlog-file=" + dir.resolve("error.log"), "--accesslog-file=" + dir.resolve("access.log"))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("out.log").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            boolean listening = false;
+            while (!listening && proxy.isAlive() && System.nanoTime() < deadline) {
+                try (java.net.Socket s = new java.net.Socket()) {
+                    s.connect(new java.net.InetSocketAddress("127.0.0.1", front), 200);
+                    listening = true;
+                } catch (java.io.IOException e) {
+                    Thread.sleep(50);
+                }
+            }
+            assertTrue(listening, "nghttpx listens: " + Files.readString(dir.resolve("out.log")));
+            String url = "ws://127.0.0.1:" + front + "/echo";
+            Run r = connect("x\n", url, "--transport", "h2msg");
+            assertEquals(1, r.exit(), r.err());
+            assertTrue(r.err().contains("HTTP 400"), r.err());
+            assertTrue(r.err().contains("an intermediary (proxy) that does not know this :protocol"), r.err());
+            assertTrue(r.err().contains("spec-notes/proxies.md"), r.err());
+            assertTrue(r.err().contains("use --transport h2"), r.err());
+            Run h2 = connect("through\n", url, "--transport", "h2");
+            assertEquals(0, h2.exit(), "the remedy works: " + h2.err());
+            assertEquals("through\n", h2.out());
+        } finally {
+            proxy.destroy();
+            if (!proxy.waitFor(5, TimeUnit.SECONDS)) {
+                proxy.destroyForcibly();
+            }
+        }
     }
 
     @Test
@@ -265,6 +396,22 @@ class CliIT {
         Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(report.toFile());
         assertTrue(doc.getElementsByTagName("svg").getLength() >= 3, "charts present");
         assertTrue(doc.getElementsByTagName("script").getLength() == 0, "self-contained, no scripts");
+    }
+
+    @Test
+    @DisplayName("compare tears its h2msg clients down quietly: no stack trace on stderr (a stopped pool used to reject the sockets' last tasks)")
+    void compareTeardownPrintsNoStackTrace(@TempDir Path dir) throws Exception {
+        // 200 idle sockets closed at once, then the client: the teardown that printed Jetty's
+        // RejectedExecutionException traces in two runs out of three
+        Path stderr = dir.resolve("stderr.txt"); // a file: traces could fill a pipe and block compare
+        Process p = new ProcessBuilder(javaBin(), "-jar", JAR.toString(), "compare", "--transports", "h2,h2msg",
+                "--sockets", "1,100", "--sizes", "16", "--seconds", "0.2", "--open", "50", "--idle", "200",
+                "--report", dir.resolve("r.html").toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(stderr.toFile()).start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "compare finished");
+        String err = Files.readString(stderr);
+        assertEquals(0, p.exitValue(), err);
+        assertFalse(Pattern.compile("(?m)^\\s+at |Exception|WARN").matcher(err).find(), "stderr: " + err);
     }
 
     @Test

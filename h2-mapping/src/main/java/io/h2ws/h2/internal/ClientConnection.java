@@ -50,6 +50,13 @@ final class ClientConnection implements Session.Listener {
         return sockets.isDead();
     }
 
+    /** Jetty has not yet reported this connection closed or failed. */
+    boolean isOpen() {
+        synchronized (origin) {
+            return state != State.CLOSED;
+        }
+    }
+
     private boolean hasStreams() {
         synchronized (origin) {
             return active > 0 || !sockets.isEmpty();
@@ -168,14 +175,24 @@ final class ClientConnection implements Session.Listener {
 
     @Override
     public void onFailure(Session session, Throwable failure, Callback callback) {
-        closed(ConnectionSockets.failed("HTTP/2 connection to " + origin.key, failure));
+        Throwable cause = ConnectionSockets.failed("HTTP/2 connection to " + origin.key, failure);
+        // before the first SETTINGS (the only waiters it fails are then those of a new connection)
+        closed(cause, H2ConnectFailures.beforeSettings(session, failure, asIs(cause)));
         callback.succeeded();
     }
 
     private void closed(Throwable cause) {
+        closed(cause, asIs(cause));
+    }
+
+    private static java.util.function.Function<java.net.URI, IOException> asIs(Throwable cause) {
+        return uri -> new IOException(uri + ": " + cause.getMessage(), cause);
+    }
+
+    private void closed(Throwable cause, java.util.function.Function<java.net.URI, IOException> waiterFailure) {
         LOG.debug("h2ws: connection to {} ended: {}", origin.key, cause.getMessage());
         stopKeepalive();
-        origin.connectionFailed(this, uri -> new IOException(uri + ": " + cause.getMessage(), cause));
+        origin.connectionFailed(this, waiterFailure);
         sockets.failAll(cause);
     }
 }

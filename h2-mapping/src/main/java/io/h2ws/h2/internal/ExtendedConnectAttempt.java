@@ -149,7 +149,7 @@ final class ExtendedConnectAttempt implements Stream.Listener, Origin.Waiter {
         }
         if (status >= 300) {
             reset(s);
-            fail(new HandshakeFailedException(request.uri(), status, "the server refused the extended CONNECT"));
+            fail(new HandshakeFailedException(request.uri(), status, H2ConnectFailures.refused(request, status)));
             return;
         }
         if (frame.isEndStream()) {

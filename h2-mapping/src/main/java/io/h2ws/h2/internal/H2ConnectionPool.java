@@ -11,8 +11,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.eclipse.jetty.http2.ErrorCode;
 import org.eclipse.jetty.http2.api.Session;
 import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 
@@ -105,6 +107,30 @@ final class H2ConnectionPool {
             o.failAll(uri -> new IOException(uri + ": connector closed"));
             for (ClientConnection c : o.connections()) {
                 c.stopKeepalive(); // also done when Jetty reports each session closed; this is the backstop
+            }
+        }
+    }
+
+    /**
+     * Closes every connection (GOAWAY, then the TCP connection) and waits, at most {@code grace},
+     * until Jetty reported each closed, so that the sockets' final tasks reach a running executor.
+     */
+    void closeConnections(Duration grace) {
+        List<ClientConnection> closing = new ArrayList<>();
+        for (ClientConnection c : connections()) {
+            Session s = c.session;
+            if (s != null) {
+                closing.add(c);
+                s.close(ErrorCode.NO_ERROR.code, "connector closed", Callback.NOOP);
+            }
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (closing.stream().anyMatch(ClientConnection::isOpen) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }

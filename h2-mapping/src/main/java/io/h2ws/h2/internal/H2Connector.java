@@ -58,6 +58,9 @@ public final class H2Connector implements Connector, H2Connections, AutoCloseabl
     /** Default connection receive window: 1 GiB ({@link Builder#sessionRecvWindow} says why so large). */
     public static final int DEFAULT_SESSION_RECV_WINDOW = 1 << 30;
 
+    /** How long {@link #close} waits for its connections to end before it stops the threads. */
+    private static final Duration CLOSE_GRACE = Duration.ofSeconds(2);
+
     private final HTTP2Client client;
     private final Duration connectTimeout;
     private final H2ConnectionPool pool;
@@ -184,6 +187,10 @@ public final class H2Connector implements Connector, H2Connections, AutoCloseabl
             return;
         }
         pool.close();
+        // Close the connections while the client's threads still run: the sockets' last listener
+        // calls are offered to those threads, and a pool that stops first rejects them (Jetty then
+        // logs a stack trace per socket, which compare did at every teardown).
+        pool.closeConnections(CLOSE_GRACE);
         try {
             client.stop();
         } catch (Exception e) {

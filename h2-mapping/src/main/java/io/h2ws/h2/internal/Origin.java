@@ -130,7 +130,8 @@ final class Origin {
 
             @Override
             public void failed(Throwable x) {
-                connectionFailed(c, uri -> new IOException(uri + ": cannot connect to " + key + ": " + x, x));
+                connectionFailed(c, H2ConnectFailures.beforeSettings(null, x,
+                        uri -> new IOException(uri + ": cannot connect to " + key + ": " + x, x)));
             }
         };
         LOG.debug("h2ws: opening an HTTP/2 connection to {}", key);
