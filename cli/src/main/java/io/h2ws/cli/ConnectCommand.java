@@ -59,7 +59,7 @@ final class ConnectCommand implements Callable<Integer> {
     boolean insecure;
 
     @Option(names = "--cacert", paramLabel = "FILE",
-            description = "Trust the TLS certificate(s) in FILE (PEM) instead of the JVM's default authorities.")
+            description = "Trust the TLS certificate(s) in FILE (PEM) instead of the JVM's default authorities (default: the JDK's trust store).")
     java.nio.file.Path cacert;
 
     @Option(names = "--deflate", description = "Offer permessage-deflate (RFC 7692) with the default settings.")

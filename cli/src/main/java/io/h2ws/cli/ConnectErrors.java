@@ -18,7 +18,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 import io.h2ws.client.HandshakeFailedException;
-import io.h2ws.h2.Http2NotSpokenException;
+import io.h2ws.client.Http2NotSpokenException;
 
 /**
  * What {@code connect} prints when a socket cannot open: the library's message, then the cause in

@@ -194,7 +194,7 @@ class CliIT {
     @Test
     @DisplayName("connect --transport h2 against an HTTP/1.1-only server, cleartext and TLS: says the server does not speak HTTP/2 and suggests --transport auto")
     void connectH2ToHttp11OnlyServer(@TempDir Path dir) throws Exception {
-        io.h2ws.tls.SelfSignedCertificate cert = io.h2ws.tls.SelfSignedCertificate.generate();
+        io.h2ws.h2.internal.tls.SelfSignedCertificate cert = io.h2ws.h2.internal.tls.SelfSignedCertificate.generate();
         Path pem = dir.resolve("server.pem");
         Files.writeString(pem, "-----BEGIN CERTIFICATE-----\n"
                 + java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(cert.certificate().getEncoded())

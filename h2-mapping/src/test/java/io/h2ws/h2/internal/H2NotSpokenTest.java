@@ -1,5 +1,6 @@
-package io.h2ws.h2;
+package io.h2ws.h2.internal;
 
+import io.h2ws.client.Http2NotSpokenException;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -20,10 +21,10 @@ import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.junit.jupiter.api.Test;
 
-import io.h2ws.Transport;
+import io.h2ws.socket.Transport;
 import io.h2ws.client.ClientBuilder;
 import io.h2ws.testing.Recorder;
-import io.h2ws.tls.SelfSignedCertificate;
+import io.h2ws.h2.internal.tls.SelfSignedCertificate;
 
 /**
  * Transport H2 against a server that speaks only HTTP/1.1: the socket fails with an

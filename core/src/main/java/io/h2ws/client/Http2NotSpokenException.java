@@ -1,4 +1,4 @@
-package io.h2ws.h2;
+package io.h2ws.client;
 
 import java.io.IOException;
 import java.net.URI;

@@ -1,5 +1,6 @@
-package io.h2ws.h2;
+package io.h2ws.h2.internal;
 
+import io.h2ws.client.Http2NotSpokenException;
 import java.io.IOException;
 import java.net.URI;
 import java.security.cert.CertPathValidatorException;
@@ -12,7 +13,7 @@ import org.eclipse.jetty.http2.api.Session;
 import org.eclipse.jetty.io.ssl.SslConnection;
 
 import io.h2ws.client.ClientRequest;
-import io.h2ws.core.wire.MessageMapping;
+import io.h2ws.core.internal.wire.MessageMapping;
 
 /**
  * Turns what Jetty reports when an HTTP/2 socket cannot open into a message that says why and what
