@@ -270,9 +270,11 @@ final class WriteQueue {
     private void written(Pending done, boolean endsOutput, Throwable failure) {
         synchronized (lock) {
             writing = false;
+            long written = 0;
             for (Pending p = done; p != null; p = p.nextDone) {
-                count(-(p.output.size()));
+                written += p.output.size();
             }
+            count(-written); // once per write, not per send: the budget's counters are shared (issue 19)
             if (endsOutput || failure != null) {
                 ended = true;
             }
