@@ -7,8 +7,6 @@ import java.net.URI;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,10 +29,7 @@ import io.h2ws.socket.H2wsSocket;
 import io.h2ws.core.internal.handshake.ClientHandshake;
 import io.h2ws.client.ClientRequest;
 import io.h2ws.client.HandshakeFailedException;
-import io.h2ws.core.internal.handshake.AcceptKey;
-import io.h2ws.server.HandshakeException;
-import io.h2ws.core.internal.handshake.HandshakeHeaders;
-import io.h2ws.core.internal.handshake.HeaderTokens;
+import io.h2ws.core.internal.handshake.Http1ResponseHead;
 import io.h2ws.core.internal.handshake.Rfc6455ClientHandshake;
 import io.h2ws.trace.TraceListener;
 
@@ -153,7 +148,7 @@ final class Attempt implements ClientConnectionFactory {
     }
 
     /** Checks the head (section 4.1, the client's rules for the response) and returns what was agreed. */
-    ClientHandshake.Agreed check(ResponseHead head) throws HandshakeFailedException {
-        return Rfc6455ClientHandshake.check(request, key, head.status, head.reasonPhrase, head.bodyPrefix, head.fields);
+    ClientHandshake.Agreed check(Http1ResponseHead head) throws HandshakeFailedException {
+        return Rfc6455ClientHandshake.check(request, key, head);
     }
 }

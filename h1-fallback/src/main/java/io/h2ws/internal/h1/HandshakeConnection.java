@@ -12,6 +12,7 @@ import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 
 import io.h2ws.core.internal.handshake.ClientHandshake;
+import io.h2ws.core.internal.handshake.Http1ResponseHead;
 import io.h2ws.client.ClientRequest;
 import io.h2ws.client.HandshakeFailedException;
 import io.h2ws.core.internal.socket.RealWebSocket;
@@ -52,14 +53,10 @@ final class HandshakeConnection extends AbstractConnection implements Connection
                             "the server closed the connection before the end of its handshake response"));
                     return;
                 }
-                ResponseHead parsed = ResponseHead.parse(head, attempt.uri);
+                // the buffer holds at most MAX_RESPONSE_HEAD bytes: the parser fails once it is full
+                Http1ResponseHead parsed = Http1ResponseHead.parse(head, attempt.uri, H1Connector.MAX_RESPONSE_HEAD);
                 if (parsed != null) {
                     finish(parsed);
-                    return;
-                }
-                if (head.limit() == head.capacity()) {
-                    attempt.fail(new HandshakeFailedException(attempt.uri, -1,
-                            "response head larger than " + H1Connector.MAX_RESPONSE_HEAD + " bytes"));
                     return;
                 }
                 if (n == 0) {
@@ -72,11 +69,11 @@ final class HandshakeConnection extends AbstractConnection implements Connection
         }
     }
 
-    private void finish(ResponseHead parsed) throws HandshakeFailedException {
+    private void finish(Http1ResponseHead parsed) throws HandshakeFailedException {
         if (attempt.future.isDone()) {
             return; // timed out meanwhile: fail() closed the end point
         }
-        attempt.traceLine(false, "HTTP/1.1 " + parsed.status + " " + parsed.reasonPhrase);
+        attempt.traceLine(false, "HTTP/1.1 " + parsed.status() + " " + parsed.reasonPhrase());
         ClientHandshake.Agreed agreed = attempt.check(parsed);
         ClientRequest request = attempt.request;
         EndPointCarrier carrier = new EndPointCarrier(getEndPoint(), attempt.connector.getExecutor(),

@@ -1,14 +1,12 @@
 package io.h2ws.h2.internal;
 
-import java.net.SocketAddress;
+import java.util.AbstractMap;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
-import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http.MetaData;
@@ -22,21 +20,17 @@ import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.h2ws.socket.Transport;
-import io.h2ws.core.internal.handshake.ExtensionHeader;
-import io.h2ws.core.internal.handshake.HandshakeHeaders;
+import io.h2ws.core.internal.handshake.Rfc8441Handshake;
 import io.h2ws.core.internal.socket.RealWebSocket;
 import io.h2ws.core.internal.socket.SocketSetup;
 import io.h2ws.core.internal.Role;
-import io.h2ws.core.internal.wire.MessageMapping;
 import io.h2ws.core.internal.server.HandshakeDecision;
-import io.h2ws.server.HandshakeRequest;
-import io.h2ws.core.internal.server.ServerHandshake;
 
 /**
- * The server side of one HTTP/2 connection's new streams: checks an extended CONNECT (RFC 8441
- * section 4), asks {@link ServerHandshake#decide}, answers, and opens the server socket; every
- * other request goes to the factory's {@link NonWebSocketHandler}.
+ * The server side of one HTTP/2 connection's new streams: translates the request for
+ * {@link Rfc8441Handshake.Server#decide} (RFC 8441 section 4 and the shared rules), answers as it
+ * decides, and opens the server socket; every other request goes to the factory's
+ * {@link NonWebSocketHandler}.
  */
 final class ExtendedConnectAcceptor {
 
@@ -61,74 +55,30 @@ final class ExtendedConnectAcceptor {
         if (!(metaData instanceof MetaData.Request request)) {
             return reject(stream, frame, 400, "not a request", Map.of());
         }
-        String connectionSpecific = connectionSpecificField(request.getHttpFields());
-        if (connectionSpecific != null) {
-            // Jetty itself refuses only Connection and a TE other than trailers.
-            return malformed(stream, "connection-specific field " + connectionSpecific + " (RFC 9113 section 8.2.2)");
-        }
-        if (frame.isEndStream() && request.getContentLength() > 0) {
-            // RFC 9113 section 8.1.1: content-length must equal the DATA that follows, and none
-            // can follow END_STREAM. Jetty checks content-length only against DATA frames.
-            return malformed(stream, "content-length " + request.getContentLength() + " on a request without content (RFC 9113 section 8.1.1)");
-        }
-        if (!HttpMethod.CONNECT.is(request.getMethod())) {
+        HttpURI uri = request.getHttpURI();
+        Rfc8441Handshake.Server.Request handshake = new Rfc8441Handshake.Server.Request(request.getMethod(),
+                request.getProtocol(), uri.getScheme(), uri.getPath(), uri.getPathQuery(), uri.getAuthority(), uri.getHost(),
+                fieldList(request.getHttpFields()), request.getContentLength(), frame.isEndStream(), secure,
+                stream.getSession().getRemoteSocketAddress());
+        Rfc8441Handshake.Server.Outcome outcome = Rfc8441Handshake.Server.decide(factory.endpoints(), handshake,
+                factory.openSockets()::full);
+        if (outcome instanceof Rfc8441Handshake.Server.NotWebSocket) {
             return factory.getNonWebSocketHandler().handle(stream, request, frame.isEndStream());
         }
-        String protocol = request.getProtocol();
-        if (protocol == null && (request.getHttpURI().getScheme() != null || request.getHttpURI().getPath() != null)) {
-            // RFC 9113 section 8.5: a CONNECT without :protocol omits :scheme and :path.
-            // Jetty accepts both, so the request is checked here.
-            return malformed(stream, "CONNECT without :protocol must not carry :scheme or :path (RFC 9113 section 8.5)");
+        if (outcome instanceof Rfc8441Handshake.Server.Malformed m) {
+            return malformed(stream, m.reason());
         }
-        if (protocol == null && (request.getHttpURI().getHost() == null || request.getHttpURI().getHost().isEmpty())) {
-            return malformed(stream, "CONNECT without :protocol needs :authority (RFC 9113 section 8.5)");
-        }
-        if (protocol == null) {
-            // A classic CONNECT asks for a TCP tunnel (RFC 9113 section 8.5); this server is
-            // no proxy. The method is understood but not allowed here: 405, and an empty
-            // Allow because the authority-form target allows no method at all.
-            return reject(stream, frame, 405, "CONNECT without :protocol (a tunnel) is not supported",
-                    Map.of("allow", ""));
-        }
-        boolean messageMapping = MessageMapping.PROTOCOL.equalsIgnoreCase(protocol);
-        if (!messageMapping && !HandshakeHeaders.WEBSOCKET.equalsIgnoreCase(protocol)) {
-            // RFC 8441 section 4: the :protocol names what the tunnel carries. We understand
-            // the request form but do not implement that protocol: 501 (RFC 9110 section
-            // 15.6.2), not 400, because nothing about the request is malformed.
-            LOG.debug("h2ws: stream #{} asks for :protocol {}", stream.getId(), printable(protocol));
-            return reject(stream, frame, 501, "unsupported :protocol: this server speaks websocket", Map.of());
-        }
-        HttpURI uri = request.getHttpURI();
-        String scheme = uri.getScheme();
-        if (scheme == null || !(scheme.equals("http") || scheme.equals("https"))) {
-            return reject(stream, frame, 400, "extended CONNECT needs :scheme http or https (RFC 8441 section 4)", Map.of());
-        }
-        String path = uri.getPathQuery();
-        if (path == null || path.isEmpty() || path.charAt(0) != '/') {
-            return reject(stream, frame, 400, "extended CONNECT needs an origin-form :path (RFC 8441 section 4)", Map.of());
-        }
-        String authority = uri.getAuthority();
-        if (uri.getHost() == null || uri.getHost().isEmpty()) {
-            return malformed(stream, "extended CONNECT needs :authority (RFC 8441 section 4)");
-        }
-        if (frame.isEndStream()) {
-            return reject(stream, frame, 400, "extended CONNECT must not end the stream (RFC 8441 section 4)", Map.of());
-        }
-        SocketAddress remote = stream.getSession().getRemoteSocketAddress();
-        HandshakeRequest handshake = new HandshakeRequest(Transport.H2, secure, path, authority,
-                lowerCaseFields(request.getHttpFields()), remote);
-        if (factory.openSockets().full()) {
-            // RFC 9110 section 15.6.4: the server is overloaded; the connection's other streams carry on
-            return reject(stream, frame, 503, "server at its socket limit", Map.of("retry-after", "5"));
-        }
-        HandshakeDecision decision = ServerHandshake.decide(factory.endpoints(), handshake);
-        if (decision instanceof HandshakeDecision.Reject r) {
+        Rfc8441Handshake.Server.Answer answer = (Rfc8441Handshake.Server.Answer) outcome;
+        if (answer.decision() instanceof HandshakeDecision.Reject r) {
+            if (r.status() == 501) {
+                LOG.debug("h2ws: stream #{} asks for :protocol {}", stream.getId(), printable(request.getProtocol()));
+            }
             return reject(stream, frame, r.status(), r.reason(), r.headers());
         }
-        return accept(stream, handshake, (HandshakeDecision.Accept) decision, messageMapping);
+        return accept(stream, handshake, (HandshakeDecision.Accept) answer.decision(), answer.messageMapping());
     }
 
-    private Stream.Listener accept(Stream stream, HandshakeRequest handshake, HandshakeDecision.Accept accept,
+    private Stream.Listener accept(Stream stream, Rfc8441Handshake.Server.Request handshake, HandshakeDecision.Accept accept,
                                    boolean messageMapping) {
         StreamCarrier carrier = new StreamCarrier(stream, secure);
         // Jetty installs the listener we return only after onNewStream returns, but the
@@ -141,17 +91,12 @@ final class ExtendedConnectAcceptor {
             carrier.startReading(); // what the client sends right after its CONNECT waits in the carrier
         }
         HttpFields.Mutable fields = HttpFields.build();
-        if (accept.subprotocol() != null) {
-            fields.put(HandshakeHeaders.SEC_WEBSOCKET_PROTOCOL, accept.subprotocol());
-        }
-        if (!accept.extensions().isEmpty()) {
-            fields.put(HandshakeHeaders.SEC_WEBSOCKET_EXTENSIONS, ExtensionHeader.format(accept.extensions()));
-        }
-        // RFC 8441 section 5: a 2xx without END_STREAM opens the tunnel; no Sec-WebSocket-Accept.
-        MetaData.Response response = new MetaData.Response(200, null, HttpVersion.HTTP_2, fields);
+        accept.headers().forEach(fields::put);
+        // RFC 8441 section 5: a 2xx without END_STREAM opens the tunnel
+        MetaData.Response response = new MetaData.Response(Rfc8441Handshake.Server.ACCEPT_STATUS, null, HttpVersion.HTTP_2, fields);
         stream.headers(new HeadersFrame(stream.getId(), response, null, false), Callback.from(() -> {
             RealWebSocket socket = RealWebSocket.open(carrier, new SocketSetup(Role.SERVER, messageMapping,
-                    accept.subprotocol(), handshake.path(), accept.deflate(), accept.endpoint().deflate(),
+                    accept.subprotocol(), handshake.pathQuery(), accept.deflate(), accept.endpoint().deflate(),
                     factory.openSockets().limits().apply(accept.options()), budget),
                     accept.listener());
             sockets.track(carrier, socket);
@@ -160,7 +105,7 @@ final class ExtendedConnectAcceptor {
             if (t != null) {
                 t.attach(socket, stream, "server");
             }
-            LOG.debug("h2ws: accepted WebSocket {} on stream #{} from {}", handshake.path(), stream.getId(), handshake.remote());
+            LOG.debug("h2ws: accepted WebSocket {} on stream #{} from {}", handshake.pathQuery(), stream.getId(), handshake.remote());
             socket.start();
         }, failure -> {
             LOG.debug("h2ws: could not answer the WebSocket handshake on stream #{}", stream.getId(), failure);
@@ -201,35 +146,11 @@ final class ExtendedConnectAcceptor {
         return Stream.Listener.AUTO_DISCARD;
     }
 
-    /**
-     * The first field that RFC 9113 section 8.2.2 calls connection-specific (Connection,
-     * Proxy-Connection, Keep-Alive, Transfer-Encoding, Upgrade; a TE other than "trailers"),
-     * or null. Such a request is malformed.
-     */
-    static String connectionSpecificField(HttpFields fields) {
+    /** The fields in order, names in lower case, as the handshake rules take them. */
+    private static List<Map.Entry<String, String>> fieldList(HttpFields fields) {
+        List<Map.Entry<String, String>> out = new ArrayList<>(fields.size());
         for (HttpField f : fields) {
-            String name = f.getLowerCaseName();
-            switch (name) {
-                case "connection", "proxy-connection", "keep-alive", "transfer-encoding", "upgrade" -> {
-                    return name;
-                }
-                case "te" -> {
-                    if (!"trailers".equalsIgnoreCase(f.getValue() == null ? "" : f.getValue().trim())) {
-                        return "te: " + printable(f.getValue() == null ? "" : f.getValue());
-                    }
-                }
-                default -> {
-                    // not connection-specific
-                }
-            }
-        }
-        return null;
-    }
-
-    static Map<String, List<String>> lowerCaseFields(HttpFields fields) {
-        Map<String, List<String>> out = new LinkedHashMap<>();
-        for (HttpField f : fields) {
-            out.computeIfAbsent(f.getLowerCaseName(), k -> new ArrayList<>()).add(f.getValue() == null ? "" : f.getValue());
+            out.add(new AbstractMap.SimpleImmutableEntry<>(f.getLowerCaseName(), f.getValue() == null ? "" : f.getValue()));
         }
         return out;
     }

@@ -5,7 +5,9 @@ import java.net.URI;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.WebSocket;
 import java.time.Duration;
-import java.util.Locale;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
@@ -14,6 +16,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.eclipse.jetty.http.HostPortHttpField;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.MetaData;
 import org.eclipse.jetty.http2.ErrorCode;
@@ -27,15 +30,13 @@ import org.slf4j.LoggerFactory;
 
 import io.h2ws.socket.H2wsSocket;
 import io.h2ws.core.internal.handshake.ClientHandshake;
+import io.h2ws.core.internal.handshake.Rfc8441Handshake;
 import io.h2ws.client.ClientRequest;
 import io.h2ws.client.HandshakeFailedException;
-import io.h2ws.server.HandshakeException;
-import io.h2ws.core.internal.handshake.HandshakeHeaders;
 import io.h2ws.core.internal.socket.RealWebSocket;
 import io.h2ws.core.internal.socket.SocketSetup;
 import io.h2ws.core.internal.Role;
 import io.h2ws.core.internal.socket.Timers;
-import io.h2ws.core.internal.wire.MessageMapping;
 import io.h2ws.h2.internal.trace.H2Tracer;
 
 /** One socket being opened: waits for a stream, sends the extended CONNECT, reads the answer. */
@@ -88,22 +89,11 @@ final class ExtendedConnectAttempt implements Stream.Listener, Origin.Waiter {
             releaseSlot();
             return;
         }
+        Rfc8441Handshake.Client.Connect wanted = Rfc8441Handshake.Client.request(request);
         HttpFields.Mutable fields = HttpFields.build();
-        fields.put(HandshakeHeaders.SEC_WEBSOCKET_VERSION, HandshakeHeaders.VERSION);
-        if (!request.subprotocols().isEmpty()) {
-            fields.put(HandshakeHeaders.SEC_WEBSOCKET_PROTOCOL, String.join(", ", request.subprotocols()));
-        }
-        String extensions = ClientHandshake.extensionOffer(request);
-        if (extensions != null) {
-            fields.put(HandshakeHeaders.SEC_WEBSOCKET_EXTENSIONS, extensions);
-        }
-        for (Map.Entry<String, String> h : request.headers()) {
-            fields.add(h.getKey().toLowerCase(Locale.ROOT), h.getValue());
-        }
-        // RFC 8441 section 4/5: CONNECT + :protocol, with the ws(s) URI's http(s) scheme.
-        MetaData.ConnectRequest connect = new MetaData.ConnectRequest(request.secure() ? "https" : "http",
-                new HostPortHttpField(request.authority()), request.pathAndQuery(), fields,
-                request.messageMapping() ? MessageMapping.PROTOCOL : HandshakeHeaders.WEBSOCKET);
+        wanted.fields().forEach(f -> fields.add(f.getKey(), f.getValue()));
+        MetaData.ConnectRequest connect = new MetaData.ConnectRequest(wanted.scheme(),
+                new HostPortHttpField(wanted.authority()), wanted.path(), fields, wanted.protocol());
         c.session.newStream(new HeadersFrame(connect, null, false), new Promise<>() {
             @Override
             public void succeeded(Stream s) {
@@ -143,28 +133,17 @@ final class ExtendedConnectAttempt implements Stream.Listener, Origin.Waiter {
             }
             return;
         }
-        int status = response.getStatus();
-        if (status < 200) {
-            return; // interim response: the real one follows
-        }
-        if (status >= 300) {
-            reset(s);
-            fail(new HandshakeFailedException(request.uri(), status, H2ConnectFailures.refused(request, status)));
-            return;
-        }
-        if (frame.isEndStream()) {
-            fail(new HandshakeFailedException(request.uri(), status, "the server ended the stream in its 2xx answer (RFC 8441 section 5)"));
-            return;
-        }
-        HttpFields fields = response.getHttpFields();
         ClientHandshake.Agreed agreed;
         try {
-            agreed = ClientHandshake.check(request, fields.getValuesList(HandshakeHeaders.SEC_WEBSOCKET_PROTOCOL),
-                    fields.getValuesList(HandshakeHeaders.SEC_WEBSOCKET_EXTENSIONS));
-        } catch (HandshakeException | IllegalArgumentException e) {
+            agreed = Rfc8441Handshake.Client.check(request, response.getStatus(), frame.isEndStream(),
+                    fieldsByName(response.getHttpFields()));
+        } catch (HandshakeFailedException e) {
             reset(s);
-            fail(new HandshakeFailedException(request.uri(), -1, e instanceof HandshakeException h ? h.reason() : e.getMessage()));
+            fail(e);
             return;
+        }
+        if (agreed == null) {
+            return; // interim response: the real one follows
         }
         StreamCarrier c = new StreamCarrier(s, request.secure());
         carrier = c;
@@ -174,6 +153,15 @@ final class ExtendedConnectAttempt implements Stream.Listener, Origin.Waiter {
         // every thread of the pool busy the start waits; the connect timeout keeps running
         // meanwhile (on h2ws's timer, not the pool) and, if it fires first, the stream is reset.
         StreamCarrier.offload(s, () -> start(s, c, agreed));
+    }
+
+    /** The answer's fields by lower-case name, as the handshake rules take them. */
+    private static Map<String, List<String>> fieldsByName(HttpFields fields) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (HttpField f : fields) {
+            out.computeIfAbsent(f.getLowerCaseName(), k -> new ArrayList<>()).add(f.getValue() == null ? "" : f.getValue());
+        }
+        return out;
     }
 
     private void start(Stream s, StreamCarrier c, ClientHandshake.Agreed agreed) {

@@ -12,8 +12,6 @@ import org.eclipse.jetty.http2.HTTP2Session;
 import org.eclipse.jetty.http2.api.Session;
 import org.eclipse.jetty.io.ssl.SslConnection;
 
-import io.h2ws.client.ClientRequest;
-import io.h2ws.core.internal.wire.MessageMapping;
 
 /**
  * Turns what Jetty reports when an HTTP/2 socket cannot open into a message that says why and what
@@ -55,19 +53,6 @@ final class H2ConnectFailures {
      */
     private static boolean parseError(Throwable failure) {
         return failure != null && failure.getMessage() != null && failure.getMessage().matches("[a-z_]+_error/[a-z_]+");
-    }
-
-    /** The reason for a non-2xx answer to the extended CONNECT. */
-    static String refused(ClientRequest request, int status) {
-        if (request.messageMapping() && (status == 400 || status == 426 || status == 501)) {
-            // observed (spec-notes/proxies.md): nghttpx answers 400, HAProxy to an HTTP/1.1
-            // backend turns :protocol into "Upgrade: h2ws-message", which the server refuses with 426
-            return "the server refused the extended CONNECT with :protocol " + MessageMapping.PROTOCOL
-                    + ": an intermediary (proxy) that does not know this :protocol refuses it or passes it on"
-                    + " as an Upgrade the server refuses (spec-notes/proxies.md); through such a proxy use the"
-                    + " RFC 8441 mapping (:protocol websocket), which they relay";
-        }
-        return "the server refused the extended CONNECT";
     }
 
     /** The ALPN protocol TLS chose ("" for none), or null without TLS or before the handshake. */

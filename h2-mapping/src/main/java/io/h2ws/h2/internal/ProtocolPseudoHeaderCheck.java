@@ -4,13 +4,14 @@ import java.lang.reflect.Field;
 
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.MetaData;
 import org.eclipse.jetty.http2.hpack.HpackDecoder;
 import org.eclipse.jetty.http2.hpack.HpackException;
 import org.eclipse.jetty.http2.hpack.internal.MetaDataBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import io.h2ws.core.internal.handshake.Rfc8441Handshake;
 
 /**
  * Makes a request that carries {@code :protocol} with a method other than CONNECT malformed
@@ -82,7 +83,7 @@ final class ProtocolPseudoHeaderCheck extends MetaDataBuilder {
 
     @Override
     public MetaData build() throws HpackException.StreamException {
-        boolean misplaced = protocol && method != null && !HttpMethod.CONNECT.is(method);
+        boolean misplaced = Rfc8441Handshake.Server.protocolMisplaced(protocol, method);
         String m = method;
         protocol = false;
         method = null;

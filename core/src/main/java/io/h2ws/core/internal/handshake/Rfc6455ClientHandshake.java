@@ -49,6 +49,12 @@ public final class Rfc6455ClientHandshake {
         return ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
     }
 
+    /** As {@link #check(ClientRequest, String, int, String, String, Map)}, for a head read by {@link Http1ResponseHead}. */
+    public static ClientHandshake.Agreed check(ClientRequest request, String key, Http1ResponseHead head)
+            throws HandshakeFailedException {
+        return check(request, key, head.status(), head.reasonPhrase(), head.bodyPrefix(), head.fields());
+    }
+
     /**
      * Checks a response head against section 4.1's rules for the client and returns what was agreed.
      *

@@ -20,10 +20,20 @@ public sealed interface HandshakeDecision {
      * @param extensions  the accepted extensions as they go in the response's
      *                    {@code sec-websocket-extensions} (empty for none)
      * @param deflate     the permessage-deflate parameters in effect, or null when not negotiated
+     * @param headers     the response's header fields, names as the transport writes them: empty from
+     *                    {@link ServerHandshake#decide}, filled by the handshake of each transport
+     *                    ({@code Rfc6455ServerHandshake}, {@code Rfc8441Handshake.Server})
      */
     record Accept(Endpoint endpoint, WebSocket.Listener listener, String subprotocol,
-                  List<ExtensionOffer> extensions, WebSocketOptions options, DeflateParams deflate)
+                  List<ExtensionOffer> extensions, WebSocketOptions options, DeflateParams deflate,
+                  Map<String, String> headers)
             implements HandshakeDecision {
+
+        /** This acceptance answered with {@code responseHeaders}. */
+        public Accept withHeaders(Map<String, String> responseHeaders) {
+            return new Accept(endpoint, listener, subprotocol, extensions, options, deflate,
+                    java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(responseHeaders)));
+        }
 
         /** The {@code sec-websocket-extensions} response value, or null when none was accepted. */
         public String extensionsHeader() {

@@ -86,6 +86,6 @@ public final class ServerHandshake {
                 PerMessageDeflateNegotiation.accept(extensionOffers, endpoint.deflate());
         return new HandshakeDecision.Accept(endpoint, listener, subprotocol,
                 deflate.map(a -> List.of(a.response())).orElse(List.of()), endpoint.options(),
-                deflate.map(PerMessageDeflateNegotiation.Accepted::params).orElse(null));
+                deflate.map(PerMessageDeflateNegotiation.Accepted::params).orElse(null), Map.of());
     }
 }
