@@ -247,14 +247,14 @@ public final class RealWebSocket implements H2wsSocket {
             }
             long queued = writes.queuedBytesLocked();
             if (estimate > 0 && queued + estimate > options.maxQueuedBytes()) {
-                f.completeExceptionally(new IOException("send queue full: " + queued + " bytes queued, limit "
+                f.completeExceptionally(new SendRefusedException("send queue full: " + queued + " bytes queued, limit "
                         + options.maxQueuedBytes()));
                 return f;
             }
             if (estimate > 0 && budget != null && !budget.hasSendRoom(estimate)) {
                 // the connection's (or server's) memory is spoken for: refuse now rather than
                 // queue what a peer that does not read would pin (RFC 9113 section 10.5)
-                f.completeExceptionally(new IOException("send refused: " + budget + " used up, "
+                f.completeExceptionally(new SendRefusedException("send refused: " + budget + " used up, "
                         + queued + " bytes queued on this socket"));
                 return f;
             }

@@ -95,8 +95,18 @@ class BudgetedSocketTest {
     }
 
     @Test
-    @DisplayName("An echo the budget refuses ends its socket with 1013 (Try Again Later): the message is never dropped in silence")
+    @DisplayName("An echo the budget keeps refusing ends its socket with 1013 (Try Again Later) after the retry window: never dropped in silence")
     void aRefusedEchoClosesWithTryAgainLater() throws Exception {
+        refusedEcho(false);
+    }
+
+    @Test
+    @DisplayName("An echo the budget refuses for a while is retried and arrives once queued bytes are written: no close, no loss")
+    void aRefusedEchoIsRetriedWhenRoomComes() throws Exception {
+        refusedEcho(true);
+    }
+
+    private void refusedEcho(boolean roomComes) throws Exception {
         ByteBudget server = ByteBudget.root("server", 1 << 20, wakeups);
         ByteBudget connection = server.child("connection", 64 * 1024);
         connection.addSend(64 * 1024 - 500); // other sockets' send queues: room to read, none to echo 1000 bytes
@@ -122,8 +132,19 @@ class BudgetedSocketTest {
                 });
         s.start();
         c.start();
+        long t0 = System.nanoTime();
         c.sendBinary(ByteBuffer.allocate(1000), true).get(5, TimeUnit.SECONDS);
-        assertEquals(1013, closed.get(5, TimeUnit.SECONDS), "the refused echo is reported to the peer");
+        if (roomComes) {
+            Thread.sleep(300); // the other sockets' queued bytes are written a little later
+            connection.addSend(-(64 * 1024 - 500));
+            assertEquals(1000, echoes.poll(5, TimeUnit.SECONDS), "the echo arrives once there is room");
+            assertNull(closed.getNow(null), "the socket stays open");
+            return;
+        }
+        assertEquals(1013, closed.get(io.h2ws.server.EchoListener.RETRY_MILLIS + 5_000, TimeUnit.MILLISECONDS),
+                "the refused echo is reported to the peer");
+        assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(io.h2ws.server.EchoListener.RETRY_MILLIS),
+                "retried for the whole window first");
         assertNull(echoes.poll(), "nothing was echoed");
         connection.addSend(-(64 * 1024 - 500));
     }
