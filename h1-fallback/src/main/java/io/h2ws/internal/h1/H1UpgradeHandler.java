@@ -77,9 +77,9 @@ public final class H1UpgradeHandler extends Handler.Wrapper {
             return super.handle(request, response, callback);
         }
         Rfc6455ServerHandshake.Request hr = new Rfc6455ServerHandshake.Request(version.asString(), request.getMethod(),
-                pathQuery, request.isSecure(), headersByLowerCaseName(fields),
-                request.getConnectionMetaData().getRemoteSocketAddress());
-        HandshakeDecision decision = Rfc6455ServerHandshake.decide(endpoints, hr, openSockets::full);
+                pathQuery, request.isSecure(), headersByLowerCaseName(fields));
+        HandshakeDecision decision = Rfc6455ServerHandshake.decide(io.h2ws.core.internal.server.ServerHandshake.forPeer(
+                endpoints, request.getConnectionMetaData().getRemoteSocketAddress()), hr, openSockets::full);
         if (decision instanceof HandshakeDecision.Reject reject) {
             return refuse(response, callback, reject.status(), reject.reason(), reject.headers());
         }
@@ -108,7 +108,7 @@ public final class H1UpgradeHandler extends Handler.Wrapper {
         accept.headers().forEach(out::put);
         // Jetty switches the end point to this connection once the 101 is written
         request.setAttribute(HttpStream.UPGRADE_CONNECTION_ATTRIBUTE, carrier);
-        LOG.debug("upgrading {} from {} to a WebSocket", pathQuery, hr.remote());
+        LOG.debug("upgrading {} from {} to a WebSocket", pathQuery, request.getConnectionMetaData().getRemoteSocketAddress());
         response.write(true, null, callback);
         return true;
     }

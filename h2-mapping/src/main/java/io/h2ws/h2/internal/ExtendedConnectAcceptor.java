@@ -58,9 +58,9 @@ final class ExtendedConnectAcceptor {
         HttpURI uri = request.getHttpURI();
         Rfc8441Handshake.Server.Request handshake = new Rfc8441Handshake.Server.Request(request.getMethod(),
                 request.getProtocol(), uri.getScheme(), uri.getPath(), uri.getPathQuery(), uri.getAuthority(), uri.getHost(),
-                fieldList(request.getHttpFields()), request.getContentLength(), frame.isEndStream(), secure,
-                stream.getSession().getRemoteSocketAddress());
-        Rfc8441Handshake.Server.Outcome outcome = Rfc8441Handshake.Server.decide(factory.endpoints(), handshake,
+                fieldList(request.getHttpFields()), request.getContentLength(), frame.isEndStream(), secure);
+        Rfc8441Handshake.Server.Outcome outcome = Rfc8441Handshake.Server.decide(io.h2ws.core.internal.server.ServerHandshake
+                .forPeer(factory.endpoints(), stream.getSession().getRemoteSocketAddress()), handshake,
                 factory.openSockets()::full);
         if (outcome instanceof Rfc8441Handshake.Server.NotWebSocket) {
             return factory.getNonWebSocketHandler().handle(stream, request, frame.isEndStream());
@@ -105,7 +105,7 @@ final class ExtendedConnectAcceptor {
             if (t != null) {
                 t.attach(socket, stream, "server");
             }
-            LOG.debug("h2ws: accepted WebSocket {} on stream #{} from {}", handshake.pathQuery(), stream.getId(), handshake.remote());
+            LOG.debug("h2ws: accepted WebSocket {} on stream #{} from {}", handshake.pathQuery(), stream.getId(), stream.getSession().getRemoteSocketAddress());
             socket.start();
         }, failure -> {
             LOG.debug("h2ws: could not answer the WebSocket handshake on stream #{}", stream.getId(), failure);

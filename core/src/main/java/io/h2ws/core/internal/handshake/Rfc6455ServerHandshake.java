@@ -1,14 +1,13 @@
 package io.h2ws.core.internal.handshake;
 
-import java.net.SocketAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 import io.h2ws.core.internal.server.Endpoints;
 import io.h2ws.core.internal.server.HandshakeDecision;
-import io.h2ws.core.internal.server.ServerHandshake;
 import io.h2ws.server.HandshakeRequest;
 import io.h2ws.socket.Transport;
 
@@ -47,10 +46,9 @@ public final class Rfc6455ServerHandshake {
      * @param pathQuery   the request target's path and query
      * @param secure      true over TLS
      * @param headers     header fields by lower-case name, each with its values in arrival order
-     * @param remote      the peer's address, or null
      */
     public record Request(String httpVersion, String method, String pathQuery, boolean secure,
-                          Map<String, List<String>> headers, SocketAddress remote) {
+                          Map<String, List<String>> headers) {
 
         /** All values of a field (lower-case name), or an empty list. */
         public List<String> values(String lowerCaseName) {
@@ -80,12 +78,13 @@ public final class Rfc6455ServerHandshake {
     /**
      * Decides on a request that {@link #concerns} the server.
      *
-     * @param endpoints     the endpoints by path
+     * @param endpoint      the endpoints' decision on a valid request ({@code ServerHandshake.forPeer} adds the peer's address)
      * @param request       the request
      * @param atSocketLimit asked only once the request is a valid handshake: true refuses it with 503
      * @return the acceptance (its {@code headers} are the 101's) or the refusal
      */
-    public static HandshakeDecision decide(Endpoints endpoints, Request request, BooleanSupplier atSocketLimit) {
+    public static HandshakeDecision decide(Function<HandshakeRequest, HandshakeDecision> endpoint, Request request,
+                                           BooleanSupplier atSocketLimit) {
         if (!"HTTP/1.1".equals(request.httpVersion())) {
             return new HandshakeDecision.Reject(400, "a WebSocket opening handshake needs HTTP/1.1; "
                     + request.httpVersion() + " has no Upgrade (RFC 6455 section 4.1, RFC 9110 section 7.8)");
@@ -121,8 +120,8 @@ public final class Rfc6455ServerHandshake {
             return new HandshakeDecision.Reject(503, "server at its socket limit", Map.of("Retry-After", "5"));
         }
         HandshakeRequest shared = new HandshakeRequest(Transport.H1, request.secure(), request.pathQuery(), host,
-                request.headers(), request.remote());
-        HandshakeDecision decision = ServerHandshake.decide(endpoints, shared);
+                request.headers(), null); // the peer is added by the endpoint step
+        HandshakeDecision decision = endpoint.apply(shared);
         if (decision instanceof HandshakeDecision.Reject reject) {
             if (reject.status() != 426) {
                 return reject;

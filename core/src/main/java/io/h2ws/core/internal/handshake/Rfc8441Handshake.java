@@ -1,18 +1,16 @@
 package io.h2ws.core.internal.handshake;
 
-import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 import io.h2ws.client.ClientRequest;
 import io.h2ws.client.HandshakeFailedException;
-import io.h2ws.core.internal.server.Endpoints;
 import io.h2ws.core.internal.server.HandshakeDecision;
-import io.h2ws.core.internal.server.ServerHandshake;
 import io.h2ws.core.internal.wire.MessageMapping;
 import io.h2ws.server.HandshakeException;
 import io.h2ws.server.HandshakeRequest;
@@ -54,11 +52,10 @@ public final class Rfc8441Handshake {
          * @param contentLength the declared content-length, or -1
          * @param endStream     true when the HEADERS frame ended the stream
          * @param secure        true over TLS
-         * @param remote        the peer's address, or null
          */
         public record Request(String method, String protocol, String scheme, String path, String pathQuery,
                               String authority, String host, List<Map.Entry<String, String>> fields,
-                              long contentLength, boolean endStream, boolean secure, SocketAddress remote) {
+                              long contentLength, boolean endStream, boolean secure) {
         }
 
         /** What the transport does with the request. */
@@ -115,9 +112,12 @@ public final class Rfc8441Handshake {
          *       and {@code sec-websocket-extensions}, and no {@code sec-websocket-accept} (section 5).</li>
          * </ul>
          *
+         * @param endpoint      the endpoints' decision on a valid request ({@code ServerHandshake.forPeer}
+         *                      adds the peer's address, which these rules never read)
          * @param atSocketLimit asked only once the request is a valid extended CONNECT
          */
-        public static Outcome decide(Endpoints endpoints, Request request, BooleanSupplier atSocketLimit) {
+        public static Outcome decide(Function<HandshakeRequest, HandshakeDecision> endpoint, Request request,
+                                     BooleanSupplier atSocketLimit) {
             String connectionSpecific = connectionSpecificField(request.fields());
             if (connectionSpecific != null) {
                 // Jetty itself refuses only Connection and a TE other than trailers
@@ -174,8 +174,8 @@ public final class Rfc8441Handshake {
                         Map.of("retry-after", "5")), messageMapping);
             }
             HandshakeRequest shared = new HandshakeRequest(Transport.H2, request.secure(), path, request.authority(),
-                    byName(request.fields()), request.remote());
-            HandshakeDecision decision = ServerHandshake.decide(endpoints, shared);
+                    byName(request.fields()), null); // the peer is added by the endpoint step
+            HandshakeDecision decision = endpoint.apply(shared);
             if (decision instanceof HandshakeDecision.Accept accept) {
                 Map<String, String> out = new LinkedHashMap<>();
                 if (accept.subprotocol() != null) {

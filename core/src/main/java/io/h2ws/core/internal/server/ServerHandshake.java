@@ -26,6 +26,17 @@ public final class ServerHandshake {
     private ServerHandshake() {}
 
     /**
+     * The endpoints' decision for a request from {@code remote}: the handshake rules
+     * ({@code io.h2ws.core.internal.handshake}) build the request without the peer's address, which
+     * they never read, so the sans-I/O package holds no socket type; this adds it back.
+     */
+    public static java.util.function.Function<HandshakeRequest, HandshakeDecision> forPeer(Endpoints endpoints,
+                                                                                          java.net.SocketAddress remote) {
+        return r -> decide(endpoints, new HandshakeRequest(r.transport(), r.secure(), r.path(), r.authority(),
+                r.headers(), remote));
+    }
+
+    /**
      * Decides on a request:
      * <ul>
      *   <li>no endpoint at the path: 404;</li>

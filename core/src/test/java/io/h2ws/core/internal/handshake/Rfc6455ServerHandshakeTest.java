@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +17,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import io.h2ws.core.internal.server.Endpoints;
+import io.h2ws.core.internal.server.ServerHandshake;
 import io.h2ws.core.internal.server.HandshakeDecision;
 import io.h2ws.server.EchoListener;
 import io.h2ws.server.Endpoint;
@@ -69,12 +69,11 @@ class Rfc6455ServerHandshakeTest {
     }
 
     private static Rfc6455ServerHandshake.Request get(String path, Map<String, List<String>> headers) {
-        return new Rfc6455ServerHandshake.Request("HTTP/1.1", "GET", path, false, headers,
-                new InetSocketAddress("127.0.0.1", 40000));
+        return new Rfc6455ServerHandshake.Request("HTTP/1.1", "GET", path, false, headers);
     }
 
     private HandshakeDecision decide(Rfc6455ServerHandshake.Request request) {
-        return Rfc6455ServerHandshake.decide(endpoints, request, () -> false);
+        return Rfc6455ServerHandshake.decide(ServerHandshake.forPeer(endpoints, null), request, () -> false);
     }
 
     private HandshakeDecision.Reject refused(Rfc6455ServerHandshake.Request request, int status, String reasonFragment) {
@@ -105,10 +104,10 @@ class Rfc6455ServerHandshakeTest {
     @Test
     @DisplayName("RFC 6455 section 4.2.1 item 1: HTTP/1.0 is refused with 400, a method other than GET (case-sensitive) with 405 + Allow: GET")
     void versionAndMethod() {
-        refused(new Rfc6455ServerHandshake.Request("HTTP/1.0", "GET", "/chat", false, section13(), null), 400, "HTTP/1.0 has no Upgrade");
+        refused(new Rfc6455ServerHandshake.Request("HTTP/1.0", "GET", "/chat", false, section13()), 400, "HTTP/1.0 has no Upgrade");
         for (String method : List.of("POST", "get", "CONNECT")) {
             HandshakeDecision.Reject r = refused(new Rfc6455ServerHandshake.Request("HTTP/1.1", method, "/chat", false,
-                    section13(), null), 405, "GET request");
+                    section13()), 405, "GET request");
             assertEquals(Map.of("Allow", "GET"), r.headers());
         }
     }
@@ -159,13 +158,13 @@ class Rfc6455ServerHandshakeTest {
     @DisplayName("RFC 9110 section 15.6.4: at the socket limit a valid handshake gets 503 + Retry-After; the limit is asked only then")
     void socketLimit() {
         AtomicInteger asked = new AtomicInteger();
-        HandshakeDecision d = Rfc6455ServerHandshake.decide(endpoints, get("/chat", section13("host", null)), () -> {
+        HandshakeDecision d = Rfc6455ServerHandshake.decide(ServerHandshake.forPeer(endpoints, null), get("/chat", section13("host", null)), () -> {
             asked.incrementAndGet();
             return true;
         });
         assertEquals(400, ((HandshakeDecision.Reject) d).status());
         assertEquals(0, asked.get());
-        HandshakeDecision.Reject r = (HandshakeDecision.Reject) Rfc6455ServerHandshake.decide(endpoints,
+        HandshakeDecision.Reject r = (HandshakeDecision.Reject) Rfc6455ServerHandshake.decide(ServerHandshake.forPeer(endpoints, null),
                 get("/chat", section13()), () -> asked.incrementAndGet() > 0);
         assertEquals(503, r.status());
         assertEquals(Map.of("Retry-After", "5"), r.headers());

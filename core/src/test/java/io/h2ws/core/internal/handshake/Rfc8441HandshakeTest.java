@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import io.h2ws.client.ClientRequest;
 import io.h2ws.client.HandshakeFailedException;
 import io.h2ws.core.internal.server.Endpoints;
+import io.h2ws.core.internal.server.ServerHandshake;
 import io.h2ws.core.internal.server.HandshakeDecision;
 import io.h2ws.server.EchoListener;
 import io.h2ws.server.Endpoint;
@@ -62,7 +62,7 @@ class Rfc8441HandshakeTest {
         String path = pathQuery == null ? null : pathQuery.split("\\?", 2)[0];
         String host = authority == null ? null : authority.split(":", 2)[0];
         return new Rfc8441Handshake.Server.Request(method, protocol, scheme, path, pathQuery, authority, host, fields,
-                -1, endStream, true, new InetSocketAddress("127.0.0.1", 40000));
+                -1, endStream, true);
     }
 
     private static Rfc8441Handshake.Server.Request section51(String... extraFields) {
@@ -70,7 +70,7 @@ class Rfc8441HandshakeTest {
     }
 
     private Rfc8441Handshake.Server.Outcome decide(Rfc8441Handshake.Server.Request r) {
-        return Rfc8441Handshake.Server.decide(endpoints, r, () -> false);
+        return Rfc8441Handshake.Server.decide(ServerHandshake.forPeer(endpoints, null), r, () -> false);
     }
 
     private HandshakeDecision.Reject refused(Rfc8441Handshake.Server.Request r, int status, String reasonFragment) {
@@ -151,7 +151,7 @@ class Rfc8441HandshakeTest {
         malformed(section51("upgrade", "websocket", "connection", "upgrade"), "field upgrade");
         malformed(connect("GET", null, "https", "/page", "server.example.com", false, "keep-alive", "5"), "keep-alive");
         Rfc8441Handshake.Server.Request withLength = new Rfc8441Handshake.Server.Request("GET", null, "https", "/", "/",
-                "h", "h", List.of(), 3, true, true, null);
+                "h", "h", List.of(), 3, true, true);
         malformed(withLength, "content-length 3");
     }
 
@@ -176,11 +176,11 @@ class Rfc8441HandshakeTest {
     @DisplayName("RFC 9110 section 15.6.4: at the socket limit a valid CONNECT gets 503 + retry-after; the limit is asked only then")
     void socketLimit() {
         AtomicInteger asked = new AtomicInteger();
-        Rfc8441Handshake.Server.Outcome o = Rfc8441Handshake.Server.decide(endpoints,
+        Rfc8441Handshake.Server.Outcome o = Rfc8441Handshake.Server.decide(ServerHandshake.forPeer(endpoints, null),
                 connect("CONNECT", "websocket", "ftp", "/chat", "server.example.com", false), () -> asked.incrementAndGet() > 0);
         assertEquals(400, ((HandshakeDecision.Reject) ((Rfc8441Handshake.Server.Answer) o).decision()).status());
         assertEquals(0, asked.get());
-        o = Rfc8441Handshake.Server.decide(endpoints, section51(), () -> asked.incrementAndGet() > 0);
+        o = Rfc8441Handshake.Server.decide(ServerHandshake.forPeer(endpoints, null), section51(), () -> asked.incrementAndGet() > 0);
         HandshakeDecision.Reject r = (HandshakeDecision.Reject) ((Rfc8441Handshake.Server.Answer) o).decision();
         assertEquals(503, r.status());
         assertEquals(Map.of("retry-after", "5"), r.headers());
